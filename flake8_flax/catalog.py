@@ -1,0 +1,345 @@
+"""Load and validate the rule files (ast-grep YAML with our fields under ``metadata:``)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # the C loader is several times faster; fall back where libyaml is absent
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+PACKAGE_RULES = Path(__file__).with_name("rules")  # inside an installed wheel
+SOURCE_RULES = Path(__file__).resolve().parent.parent / "rules"  # in a source checkout / editable install
+
+TOP_KEYS = {"id", "language", "rule", "constraints", "utils", "transform", "fix", "message", "note",
+            "severity", "url", "metadata", "files", "ignores"}
+REQUIRED_TOP = {"id", "language", "rule", "message", "note", "severity", "metadata"}
+META_KEYS = {"code", "name", "tier", "guide", "package", "deprecated", "removed", "replacement", "until",
+             "fix_safety", "hint", "imports", "guide_errata", "examples", "lookalikes", "proof"}
+REQUIRED_META = {"code", "name", "tier", "guide", "package", "deprecated", "replacement", "fix_safety",
+                 "examples", "lookalikes", "proof"}
+EXAMPLE_KEYS = {"deprecated", "at", "fixed"}
+PROOF_KEYS = {"program", "fixed_program", "fails_with", "advisory", "written_for", "same_output", "differs"}
+CODE_RE = re.compile(r"^FLX[0-9]{3}$")
+VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+SEVERITIES = {"error", "warning", "info", "hint"}
+
+
+class RuleError(Exception):
+    """A rule file is invalid; the message names the file and the field."""
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """'0.12.6' -> (0, 12, 6)."""
+    if not VERSION_RE.match(str(text)):
+        raise ValueError(f"not a version: {text!r}")
+    return tuple(int(part) for part in str(text).split("."))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule document: the ast-grep config plus our metadata."""
+
+    path: Path
+    id: str
+    code: str
+    message: str
+    note: str
+    severity: str
+    url: str
+    config: dict[str, Any]  # what ast-grep-py's find_all receives: rule, constraints, utils, transform
+    fix: str | None
+    meta: dict[str, Any] = field(repr=False)
+    triggers: frozenset[str] = frozenset()
+
+    @property
+    def advisory(self) -> bool:
+        return self.meta["tier"] == "advisory"
+
+    @property
+    def fix_safety(self) -> str:
+        return self.meta["fix_safety"]
+
+    def applies_to(self, targets: dict[str, tuple[int, ...]]) -> bool:
+        """True when the old form is a problem in the targeted version of ``meta['package']``."""
+        target = targets.get(self.meta["package"])
+        if target is None:
+            return True
+        until = self.meta.get("until")
+        return target >= parse_version(self.meta["deprecated"]) and (until is None or target < parse_version(until))
+
+    def fix_available(self, targets: dict[str, tuple[int, ...]]) -> bool:
+        """True when the rule has a fix and its replacement exists in the targeted version."""
+        target = targets.get(self.meta["package"])
+        return self.fix is not None and (target is None or target >= parse_version(self.meta["replacement"]))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All loaded rules and the newest version each package is known at (the default target)."""
+
+    rules: tuple[Rule, ...]
+    newest: dict[str, tuple[int, ...]]
+
+    def by_code(self, code: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.code == code]
+
+    @property
+    def advisory_codes(self) -> list[str]:
+        return sorted({rule.code for rule in self.rules if rule.advisory})
+
+
+def _fail(path: Path, where: str, problem: str) -> RuleError:
+    return RuleError(f"{path}: {where}: {problem}")
+
+
+def _read_yaml(path: Path) -> list[Any]:
+    try:
+        return [doc for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader) if doc is not None]
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise _fail(path, "YAML", str(exc).replace("\n", " ")) from None
+
+
+def load_utils(directory: Path) -> dict[str, Any]:
+    """Shared utility rules (ast-grep ``utilDirs``): id -> rule."""
+    utils: dict[str, Any] = {}
+    for path in sorted(directory.glob("*.yml")):
+        for doc in _read_yaml(path):
+            if not isinstance(doc, dict) or set(doc) - {"id", "language", "rule"} or "rule" not in doc:
+                raise _fail(path, "top level", "a utility file holds only 'id', 'language' and 'rule'")
+            utils[doc["id"]] = doc["rule"]
+    return utils
+
+
+def _referenced_utils(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "matches" and isinstance(value, str):
+                found.add(value)
+            else:
+                _referenced_utils(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _referenced_utils(item, found)
+
+
+WORD_RE = re.compile(r"(?<![$\w])[A-Za-z_][A-Za-z0-9_]*")
+PYTHON_WORDS = {"self", "def", "class", "import", "from", "as", "return", "with", "lambda", "None", "True", "False"}
+
+
+def _regex_literal(regex: str) -> str | None:
+    """The longest word a regex requires, if it has no alternation outside optional groups."""
+    required = re.sub(r"\([^()]*\)[?*]", "", str(regex))
+    if "|" in required or "[" in required:
+        return None
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}", required.replace("\\.", " "))
+    return max(words, key=len) if words else None
+
+
+def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None) -> frozenset[str] | None:
+    """Words of which at least one must occur in a file for ``rule`` to match (None: no pre-filter).
+
+    A pattern needs all its literal words (we keep the longest, the rarest in practice); ``any`` needs one
+    of its branches; ``all`` and the positive relations need every part, so any part's words will do.
+    """
+    if not isinstance(rule, dict):
+        return None
+    options: list[frozenset[str]] = []
+    pattern = rule.get("pattern")
+    if isinstance(pattern, dict):
+        pattern = pattern.get("context")
+    if isinstance(pattern, str):
+        words = [w for w in WORD_RE.findall(pattern) if w not in PYTHON_WORDS]
+        if words:
+            options.append(frozenset({max(words, key=len)}))
+    literal = _regex_literal(rule.get("regex", "")) if "regex" in rule else None
+    if literal:
+        options.append(frozenset({literal}))
+    if "any" in rule:
+        branches = [triggers(branch, utils) for branch in rule["any"]]
+        if all(b is not None for b in branches):
+            options.append(frozenset().union(*branches))
+    for key in ("all",):
+        for part in rule.get(key, []):
+            sub = triggers(part, utils)
+            if sub is not None:
+                options.append(sub)
+    for key in ("has", "inside", "precedes", "follows"):
+        sub = triggers(rule.get(key), utils)
+        if sub is not None:
+            options.append(sub)
+    for constraint in (constraints or {}).values():
+        word = _regex_literal(constraint.get("regex", "")) if isinstance(constraint, dict) else None
+        if word:
+            options.append(frozenset({word}))
+    if isinstance(rule.get("matches"), str) and rule["matches"] in utils:
+        sub = triggers(utils[rule["matches"]], utils)
+        if sub is not None:
+            options.append(sub)
+    return min(options, key=lambda s: (len(s), -min(len(w) for w in s))) if options else None
+
+
+def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
+    if not isinstance(doc, dict):
+        raise _fail(path, "top level", "a rule document must be a mapping")
+    unknown = set(doc) - TOP_KEYS
+    if unknown:
+        raise _fail(path, sorted(unknown)[0], "unknown top-level key (ast-grep rejects it; put ours under metadata)")
+    missing = REQUIRED_TOP - set(doc)
+    if missing:
+        raise _fail(path, sorted(missing)[0], "required key is missing")
+    if doc["language"] not in ("python", "Python", "py"):
+        raise _fail(path, "language", "must be python")
+    if doc["severity"] not in SEVERITIES:
+        raise _fail(path, "severity", f"must be one of {sorted(SEVERITIES)}")
+    if "fix" in doc and not isinstance(doc["fix"], str):
+        raise _fail(path, "fix", "only a string template is supported")
+    meta = doc["metadata"]
+    if not isinstance(meta, dict):
+        raise _fail(path, "metadata", "must be a mapping")
+    unknown = set(meta) - META_KEYS
+    if unknown:
+        raise _fail(path, f"metadata.{sorted(unknown)[0]}", f"unknown metadata key (known: {sorted(META_KEYS)})")
+    missing = REQUIRED_META - set(meta)
+    if missing:
+        raise _fail(path, f"metadata.{sorted(missing)[0]}", "required metadata key is missing")
+    if not CODE_RE.match(str(meta["code"])):
+        raise _fail(path, "metadata.code", f"{meta['code']!r} is not of the form FLXnnn")
+    if meta["tier"] not in ("default", "advisory"):
+        raise _fail(path, "metadata.tier", "must be 'default' or 'advisory'")
+    if meta["package"] not in ("flax", "jax"):
+        raise _fail(path, "metadata.package", "must be 'flax' or 'jax'")
+    for key in ("deprecated", "removed", "replacement", "until"):
+        if meta.get(key) is not None and not VERSION_RE.match(str(meta[key])):
+            raise _fail(path, f"metadata.{key}", f"{meta[key]!r} is not a version like 0.11.0")
+    if meta["fix_safety"] not in ("safe", "unsafe", "none"):
+        raise _fail(path, "metadata.fix_safety", "must be safe, unsafe or none")
+    if (meta["fix_safety"] == "none") != ("fix" not in doc):
+        raise _fail(path, "metadata.fix_safety", "is 'none' exactly when the rule has no 'fix'")
+    if "fix" not in doc and not meta.get("hint"):
+        raise _fail(path, "metadata.hint", "a rule without 'fix' needs a hint saying what to do by hand")
+    examples = meta["examples"]
+    if not isinstance(examples, list) or not examples:
+        raise _fail(path, "metadata.examples", "needs at least one example")
+    for i, example in enumerate(examples):
+        if not isinstance(example, dict) or set(example) - EXAMPLE_KEYS or "deprecated" not in example:
+            raise _fail(path, f"metadata.examples[{i}]", f"keys are {sorted(EXAMPLE_KEYS)}, 'deprecated' required")
+    if not isinstance(meta["lookalikes"], list) or not meta["lookalikes"]:
+        raise _fail(path, "metadata.lookalikes", "needs at least one look-alike that must stay silent")
+    proof = meta["proof"]
+    if not isinstance(proof, dict) or set(proof) - PROOF_KEYS or "program" not in proof:
+        raise _fail(path, "metadata.proof", f"keys are {sorted(PROOF_KEYS)}, 'program' required")
+    if meta["tier"] != "advisory" and "fails_with" not in proof:
+        raise _fail(path, "metadata.proof.fails_with", "say how the deprecated program fails or warns today")
+    refs: set[str] = set()
+    _referenced_utils([doc["rule"], doc.get("constraints"), doc.get("utils")], refs)
+    local = doc.get("utils") or {}
+    unknown_refs = refs - set(local) - set(utils)
+    if unknown_refs:
+        raise _fail(path, "rule", f"'matches: {sorted(unknown_refs)[0]}' names no utility rule")
+    used = {name: utils[name] for name in _closure(refs - set(local), utils)}
+    config = {"rule": doc["rule"], "utils": {**used, **local}}
+    for key in ("constraints", "transform"):
+        if key in doc:
+            config[key] = doc[key]
+    return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),
+                note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""), config=config,
+                fix=doc.get("fix"), meta=meta, triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")) or frozenset())
+
+
+def _closure(names: set[str], utils: dict[str, Any]) -> set[str]:
+    """The named utilities and every utility they reference in turn."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in utils:
+            continue
+        seen.add(name)
+        refs: set[str] = set()
+        _referenced_utils(utils[name], refs)
+        todo.extend(refs)
+    return seen
+
+
+def _validate_with_ast_grep(rule: Rule) -> None:
+    from ast_grep_py import SgRoot
+
+    try:
+        SgRoot("", "python").root().find_all(rule.config)
+    except Exception as exc:  # ast-grep-py raises plain exceptions for bad configs
+        raise _fail(rule.path, "rule", f"ast-grep rejects it: {exc}") from None
+
+
+def load_directory(directory: Path, utils: dict[str, Any]) -> list[Rule]:
+    """Every rule document of ``directory/*.yml`` (not recursive: ``utils/`` is separate)."""
+    if not directory.is_dir():
+        raise RuleError(f"{directory}: not a directory of rule files")
+    rules: list[Rule] = []
+    for path in sorted(directory.glob("*.yml")):
+        docs = _read_yaml(path)
+        if not docs:
+            raise _fail(path, "top level", "the file holds no rule")
+        file_rules = [_check_rule(path, doc, utils) for doc in _inherit_metadata(path, docs)]
+        if len({rule.code for rule in file_rules}) != 1:
+            raise _fail(path, "metadata.code", "all documents of one file share one code")
+        if all(rule.fix is None for rule in file_rules) and "fixed_program" not in file_rules[0].meta["proof"]:
+            raise _fail(path, "metadata.proof.fixed_program", "a rule without 'fix' shows the fixed program")
+        for rule in file_rules:
+            _validate_with_ast_grep(rule)
+        rules.extend(file_rules)
+    return rules
+
+
+def _inherit_metadata(path: Path, docs: list[Any]) -> list[Any]:
+    """Later documents of a file inherit the first one's metadata and state only what differs."""
+    first = docs[0].get("metadata") if isinstance(docs[0], dict) else None
+    if len(docs) == 1 or not isinstance(first, dict):
+        return docs
+    for i, doc in enumerate(docs[1:], start=2):
+        if not isinstance(doc, dict) or not isinstance(doc.get("metadata", {}), dict):
+            raise _fail(path, f"document {i}", "a rule document and its metadata must be mappings")
+    return [docs[0]] + [{**doc, "metadata": {**first, **doc.get("metadata", {})}} for doc in docs[1:]]
+
+
+def bundled_rules_dir() -> Path:
+    return PACKAGE_RULES if PACKAGE_RULES.is_dir() else SOURCE_RULES
+
+
+def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
+    """Bundled rules plus a team's own directories; codes and ids must be unique across files."""
+    base = bundled_rules_dir()
+    utils = load_utils(base / "utils")
+    rules = load_directory(base, utils)
+    for extra in extra_dirs:
+        extra_path = Path(extra)
+        extra_utils = {**utils, **load_utils(extra_path / "utils")} if (extra_path / "utils").is_dir() else utils
+        rules.extend(load_directory(extra_path, extra_utils))
+    owner: dict[str, Path] = {}
+    ids: dict[str, Path] = {}
+    for rule in rules:
+        if owner.setdefault(rule.code, rule.path) != rule.path:
+            raise _fail(rule.path, "metadata.code", f"{rule.code} is already used by {owner[rule.code]}")
+        if ids.setdefault(rule.id, rule.path) != rule.path or list(r.id for r in rules).count(rule.id) > 1:
+            raise _fail(rule.path, "id", f"{rule.id!r} is not unique")
+    newest: dict[str, tuple[int, ...]] = {}
+    for rule in rules:
+        for key in ("deprecated", "removed", "replacement"):
+            if rule.meta.get(key) is not None:
+                version = parse_version(rule.meta[key])
+                package = rule.meta["package"]
+                newest[package] = max(newest.get(package, version), version)
+    return Catalog(rules=tuple(sorted(rules, key=lambda r: (r.code, r.id))), newest=newest)
+
+
+@functools.lru_cache(maxsize=8)
+def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
+    """Once per process and per set of extra directories."""
+    return build_catalog(extra_dirs)

@@ -1,0 +1,138 @@
+"""Run the rules over one source text: ast-grep-py matching, version gating and fix templates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ast_grep_py import SgNode, SgRoot
+
+from flake8_flax.catalog import Catalog, Rule
+
+METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
+HINT_WIDTH = 120
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``source[start:end]`` (character offsets) with ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One match of one rule. ``line`` is 1-based, ``col`` 0-based (flake8's convention)."""
+
+    rule: Rule
+    line: int
+    col: int
+    end_line: int
+    message: str
+    edit: Edit | None  # None when the rule has no fix or the target version lacks the replacement
+    fixed_lines: str = ""  # the edited lines as they read after the fix, for the hint
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+    @property
+    def hint(self) -> str:
+        if self.edit is None:
+            return self.rule.meta.get("hint") or "no automatic fix for the targeted version"
+        return _one_line(self.fixed_lines) or "delete the line"
+
+    @property
+    def text(self) -> str:
+        """The one-line flake8 message: ``<message>; fix: <hint>`` (without the code)."""
+        return f"{self.message}; fix: {self.hint}"
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= HINT_WIDTH else flat[: HINT_WIDTH - 3] + "..."
+
+
+def _substitute(template: str, node: SgNode, source: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        many, one = match.groups()
+        if many:
+            nodes = node.get_multiple_matches(many)
+            if not nodes:
+                return ""
+            if nodes[-1].kind() == ",":  # a trailing comma would double up in `f($$$A, extra)`
+                nodes = nodes[:-1]
+            return source[nodes[0].range().start.index : nodes[-1].range().end.index] if nodes else ""
+        transformed = node.get_transformed(one)
+        if transformed is not None:
+            return transformed
+        captured = node.get_match(one)
+        return captured.text() if captured is not None else ""
+
+    return METAVAR_RE.sub(value, template)
+
+
+def _line_bounds(source: str, start: int, end: int) -> tuple[int, int]:
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", end)
+    return line_start, len(source) if line_end == -1 else line_end + 1
+
+
+def make_edit(rule: Rule, node: SgNode, source: str) -> Edit:
+    """Fill the fix template like the ast-grep CLI: metavariables, and re-indented continuation lines.
+
+    An empty fix on a node that stands alone on its lines deletes those lines entirely.
+    """
+    rng = node.range()
+    start, end = rng.start.index, rng.end.index
+    line_start, line_end = _line_bounds(source, start, end)
+    indent = re.match(r"[ \t]*", source[line_start:start]).group(0)
+    template = (rule.fix or "").rstrip("\n").replace("\n", "\n" + indent)
+    text = _substitute(template, node, source)
+    if not text and not source[line_start:start].strip() and not source[end:line_end].strip():
+        return Edit(line_start, line_end, "")
+    return Edit(start, end, text)
+
+
+def _fixed_lines(source: str, edit: Edit) -> str:
+    """The whole lines an edit touches, as they read after it."""
+    line_start, line_end = _line_bounds(source, edit.start, edit.end)
+    return source[line_start : edit.start] + edit.text + source[edit.end : line_end]
+
+
+def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str) -> list[Rule]:
+    """Rules that apply to the targeted versions and whose trigger words occur in ``source``."""
+    return [
+        rule for rule in catalog.rules
+        if rule.applies_to(targets) and (not rule.triggers or any(word in source for word in rule.triggers))
+    ]
+
+
+def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | None = None) -> list[Finding]:
+    """All findings in ``source``, sorted by position; one finding per rule and node."""
+    targets = {**catalog.newest, **(targets or {})}
+    rules = active_rules(catalog, targets, source)
+    if not rules:
+        return []
+    root = SgRoot(source, "python").root()
+    findings: dict[tuple[str, int, int], Finding] = {}
+    for rule in rules:
+        with_fix = rule.fix_available(targets)
+        for node in root.find_all(rule.config):
+            rng = node.range()
+            key = (rule.code, rng.start.index, rng.end.index)
+            if key in findings:
+                continue
+            edit = make_edit(rule, node, source) if with_fix else None
+            findings[key] = Finding(
+                rule=rule,
+                line=rng.start.line + 1,
+                col=rng.start.column,
+                end_line=rng.end.line + 1,
+                message=_one_line(_substitute(rule.message, node, source)),
+                edit=edit,
+                fixed_lines=_fixed_lines(source, edit) if edit else "",
+            )
+    return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
