@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class Rule:
     fix: str | None
     meta: dict[str, Any] = field(repr=False)
     triggers: frozenset[str] = frozenset()
+    index: int = 0  # position of the document in its file; later documents inherit the first's metadata
 
     @property
     def advisory(self) -> bool:
@@ -287,7 +289,8 @@ def load_directory(directory: Path, utils: dict[str, Any]) -> list[Rule]:
         docs = _read_yaml(path)
         if not docs:
             raise _fail(path, "top level", "the file holds no rule")
-        file_rules = [_check_rule(path, doc, utils) for doc in _inherit_metadata(path, docs)]
+        file_rules = [dataclasses.replace(_check_rule(path, doc, utils), index=i)
+                      for i, doc in enumerate(_inherit_metadata(path, docs))]
         if len({rule.code for rule in file_rules}) != 1:
             raise _fail(path, "metadata.code", "all documents of one file share one code")
         if all(rule.fix is None for rule in file_rules) and "fixed_program" not in file_rules[0].meta["proof"]:
@@ -336,7 +339,7 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
                 version = parse_version(rule.meta[key])
                 package = rule.meta["package"]
                 newest[package] = max(newest.get(package, version), version)
-    return Catalog(rules=tuple(sorted(rules, key=lambda r: (r.code, r.id))), newest=newest)
+    return Catalog(rules=tuple(sorted(rules, key=lambda r: (r.code, r.index))), newest=newest)
 
 
 @functools.lru_cache(maxsize=8)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 from flake8_flax import __version__
-from flake8_flax.catalog import load_catalog
+from flake8_flax.catalog import RuleError, load_catalog
 from flake8_flax.engine import lint
+from flake8_flax.settings import advisory_wanted
 from flake8_flax.targets import parse_targets
 
 
@@ -23,6 +25,8 @@ class FlaxChecker:
     version = __version__
     extra_rules: tuple[str, ...] = ()
     targets: dict[str, tuple[int, ...]] = {}
+    explicit_select: list[str] = []
+    advisory_flag = False
 
     def __init__(self, tree: ast.AST, lines: list[str]):
         self.lines = lines
@@ -39,14 +43,36 @@ class FlaxChecker:
         manager.add_option(
             "--flax-extra-rules", parse_from_config=True, comma_separated_list=True, default=[], metavar="DIRS",
             help="Directories of a team's own rule files (same format as the bundled rules/).")
-        manager.extend_default_ignore(load_catalog().advisory_codes)
+        manager.add_option(
+            "--flax-advisory", parse_from_config=True, action="store_true", default=False,
+            help="Also report the advisory rules (Linen -> NNX advice), which are off by default.")
+        manager.extend_default_ignore(_catalog().advisory_codes)
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.extra_rules = tuple(options.flax_extra_rules or ())
-        cls.targets = parse_targets(options.flax_target_version, options.jax_target_version)
-        load_catalog(cls.extra_rules)  # fail early, in the main process, on a bad extra rule file
+        cls.explicit_select = list(options.select or []) + list(options.extend_select or [])
+        cls.advisory_flag = bool(options.flax_advisory)
+        try:
+            cls.targets = parse_targets(options.flax_target_version, options.jax_target_version)
+        except ValueError as exc:
+            _exit(f"--flax-target-version / --jax-target-version: {exc}")
+        _catalog(cls.extra_rules)  # report a bad extra rule file once, in the main process
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        for finding in lint("".join(self.lines), load_catalog(self.extra_rules), self.targets):
+        for finding in lint("".join(self.lines), _catalog(self.extra_rules), self.targets):
+            if finding.rule.advisory and not advisory_wanted(finding.code, self.explicit_select, self.advisory_flag):
+                continue
             yield finding.line, finding.col, f"{finding.code} {finding.text}", type(self)
+
+
+def _catalog(extra: tuple[str, ...] = ()):
+    try:
+        return load_catalog(extra)
+    except RuleError as exc:
+        _exit(str(exc))
+
+
+def _exit(message: str) -> None:
+    print(f"flake8-flax: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
