@@ -253,7 +253,8 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
             config[key] = doc[key]
     return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),
                 note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""), config=config,
-                fix=doc.get("fix"), meta=meta, triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")) or frozenset())
+                fix=doc.get("fix"), meta=meta,
+                triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")) or frozenset())
 
 
 def _closure(names: set[str], utils: dict[str, Any]) -> set[str]:
@@ -326,12 +327,13 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
         extra_utils = {**utils, **load_utils(extra_path / "utils")} if (extra_path / "utils").is_dir() else utils
         rules.extend(load_directory(extra_path, extra_utils))
     owner: dict[str, Path] = {}
-    ids: dict[str, Path] = {}
+    ids: set[str] = set()
     for rule in rules:
         if owner.setdefault(rule.code, rule.path) != rule.path:
             raise _fail(rule.path, "metadata.code", f"{rule.code} is already used by {owner[rule.code]}")
-        if ids.setdefault(rule.id, rule.path) != rule.path or list(r.id for r in rules).count(rule.id) > 1:
+        if rule.id in ids:
             raise _fail(rule.path, "id", f"{rule.id!r} is not unique")
+        ids.add(rule.id)
     newest: dict[str, tuple[int, ...]] = {}
     for rule in rules:
         for key in ("deprecated", "removed", "replacement"):

@@ -17,7 +17,7 @@ from flake8_flax.engine import lint
 from flake8_flax.fixer import fix_source
 from flake8_flax.noqa import NoqaFilter, file_is_ignored
 from flake8_flax.settings import Settings, merge, read_flake8_config
-from flake8_flax.sources import (SourceError, Unit, encoding_of, iter_files, notebook_with_cells, read_units,
+from flake8_flax.sources import (SourceError, Unit, encoding_of, iter_files, notebook_with_text, read_unit,
                                  write_atomic)
 from flake8_flax.targets import parse_targets
 
@@ -39,7 +39,8 @@ def _codes(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flake8-flax", description="Find and fix removed or deprecated Flax/JAX APIs.")
+    parser = argparse.ArgumentParser(prog="flake8-flax",
+                                     description="Find and fix removed or deprecated Flax/JAX APIs.")
     parser.add_argument("--version", action="version", version=f"flake8-flax {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="report findings")
@@ -69,15 +70,17 @@ class Session:
         settings.selection.advisory = frozenset(self.catalog.advisory_codes)
 
     def findings(self, unit: Unit) -> list[report.Located]:
-        if not unit.text:
-            return []
         text = unit.text.lstrip("\ufeff")
         lines = text.splitlines(keepends=True)
         if file_is_ignored(lines):
             return []
         noqa = NoqaFilter(lines)
-        return [report.Located(str(unit.path), unit.cell, f) for f in lint(text, self.catalog, self.targets)
-                if self.settings.selection(f.code) and not noqa.suppressed(f.line, f.code)]
+        located = []
+        for finding in lint(text, self.catalog, self.targets):
+            if self.settings.selection(finding.code) and not noqa.suppressed(finding.line, finding.code):
+                cell, line = unit.locate(finding.line)
+                located.append(report.Located(str(unit.path), cell, line, finding))
+        return located
 
 
 def run_check(args: argparse.Namespace, session: Session) -> int:
@@ -85,8 +88,7 @@ def run_check(args: argparse.Namespace, session: Session) -> int:
     errors = 0
     for path in iter_files(args.paths, session.settings.exclude):
         try:
-            for unit in read_units(path):
-                items.extend(session.findings(unit))
+            items.extend(session.findings(read_unit(path)))
         except SourceError as exc:
             print(f"flake8-flax: {exc}", file=sys.stderr)
             errors += 1
@@ -118,35 +120,30 @@ def run_fix(args: argparse.Namespace, session: Session) -> int:
     remaining = 0
     for path in iter_files(args.paths, session.settings.exclude):
         try:
-            units = read_units(path)
+            unit = read_unit(path)
         except SourceError as exc:
             print(f"flake8-flax: {exc}", file=sys.stderr)
             errors += 1
             continue
-        new_texts: dict[int | None, str] = {}
-        for unit in units:
-            new_text, fixed, error = _fix_text(unit.text, session, args.unsafe_fixes)
-            label = f"{path}" + (f":cell {unit.cell}" if unit.cell is not None else "")
-            if error:
-                print(f"flake8-flax: {label}: {error}", file=sys.stderr)
-                errors += 1
-            for finding in fixed:
-                print(f"{label}: fixed {finding.code} {finding.message}", file=sys.stderr)
-            if new_text != unit.text:
-                new_texts[unit.cell] = new_text
-            left = session.findings(Unit(path, new_text, unit.cell))
-            for item in left:
-                print(f"{item.where}: {item.finding.code} {item.finding.text} (left for a human"
-                      f"{'; use --unsafe-fixes' if item.finding.edit else ''})", file=sys.stderr)
-            remaining += len(left)
-        if not new_texts:
+        new_text, fixed, error = _fix_text(unit.text, session, args.unsafe_fixes)
+        if error:
+            print(f"flake8-flax: {path}: {error}", file=sys.stderr)
+            errors += 1
+        for finding in fixed:
+            print(f"{path}: fixed {finding.code} {finding.message}", file=sys.stderr)
+        left = session.findings(Unit(path, new_text, unit.notebook))
+        for item in left:
+            print(f"{item.where}: {item.finding.code} {item.finding.text} (left for a human"
+                  f"{'; use --unsafe-fixes' if item.finding.edit else ''})", file=sys.stderr)
+        remaining += len(left)
+        if new_text == unit.text:
             continue
         changed_files += 1
         old_bytes = path.read_bytes()
         if path.suffix == ".ipynb":
-            new_bytes = notebook_with_cells(path, new_texts)
+            new_bytes = notebook_with_text(path, new_text)
         else:
-            new_bytes = new_texts[None].encode(encoding_of(old_bytes))
+            new_bytes = new_text.encode(encoding_of(old_bytes))
         if args.diff:
             sys.stdout.writelines(difflib.unified_diff(
                 old_bytes.decode("utf-8", "replace").splitlines(keepends=True),

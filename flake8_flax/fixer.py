@@ -106,4 +106,3 @@ def fix_source(
         return FixResult(source=original, error="the fixed code does not parse; the file was left untouched")
     result.source = source
     return result
-

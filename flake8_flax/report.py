@@ -17,12 +17,13 @@ class Located:
 
     path: str
     cell: int | None
+    line: int  # within the cell for a notebook
     finding: Finding
 
     @property
     def where(self) -> str:
         cell = f"cell {self.cell}:" if self.cell is not None else ""
-        return f"{self.path}:{cell}{self.finding.line}:{self.finding.col + 1}"
+        return f"{self.path}:{cell}{self.line}:{self.finding.col + 1}"
 
 
 def text(items: list[Located]) -> str:
@@ -38,15 +39,16 @@ def github(items: list[Located]) -> str:
         f = item.finding
         level = "error" if f.rule.severity == "error" else "warning"
         cell = f" (cell {item.cell})" if item.cell is not None else ""
-        out.append(f"::{level} file={esc(item.path)},line={f.line},col={f.col + 1},title={f.code}::"
+        out.append(f"::{level} file={esc(item.path)},line={item.line},col={f.col + 1},title={f.code}::"
                    f"{esc(f.code + ' ' + f.text + cell)}\n")
     return "".join(out)
 
 
 def as_json(items: list[Located]) -> str:
     rows = [{
-        "path": item.path, "cell": item.cell, "line": item.finding.line, "column": item.finding.col + 1,
-        "end_line": item.finding.end_line, "code": item.finding.code, "message": item.finding.message,
+        "path": item.path, "cell": item.cell, "line": item.line, "column": item.finding.col + 1,
+        "end_line": item.line + item.finding.end_line - item.finding.line,
+        "code": item.finding.code, "message": item.finding.message,
         "fix": item.finding.hint, "fix_safety": item.finding.rule.fix_safety if item.finding.edit else "none",
         "severity": item.finding.rule.severity,
     } for item in items]
@@ -64,7 +66,7 @@ def sarif(items: list[Located], catalog: Catalog) -> str:
     results = []
     for item in items:
         f = item.finding
-        region = {"startLine": f.line, "startColumn": f.col + 1}
+        region = {"startLine": item.line, "startColumn": f.col + 1}
         results.append({
             "ruleId": f.code, "level": levels[f.rule.severity],
             "message": {"text": f.text + (f" (cell {item.cell})" if item.cell is not None else "")},

@@ -18,6 +18,8 @@ DEFAULT_EXCLUDE = (".git", "__pycache__", ".venv", "venv", ".tox", ".nox", "buil
 MAGIC_RE = re.compile(r"^\s*[%!]|^\s*\w+\s*=\s*!")
 PLACEHOLDER = "# flake8-flax: magic line {}"
 PLACEHOLDER_RE = re.compile(r"^# flake8-flax: magic line (\d+)$")
+CELL = "# flake8-flax: cell {}\n"
+CELL_RE = re.compile(r"^# flake8-flax: cell (\d+)$", re.M)
 
 
 class SourceError(Exception):
@@ -26,11 +28,24 @@ class SourceError(Exception):
 
 @dataclass
 class Unit:
-    """One piece of Python text to lint: a whole file, or one notebook code cell (``cell`` is 1-based)."""
+    """The Python text of one file. A notebook's code cells are joined into one text (they share one
+    namespace, so an import in one cell counts in the next), each cell after a ``CELL`` marker line."""
 
     path: Path
     text: str
-    cell: int | None = None
+    notebook: bool = False
+
+    def locate(self, line: int) -> tuple[int | None, int]:
+        """(cell number, line within the cell) of a line of ``text``; (None, line) for a .py file."""
+        if not self.notebook:
+            return None, line
+        cell, start = None, 1
+        for match in CELL_RE.finditer(self.text):
+            marker_line = self.text.count("\n", 0, match.start()) + 1
+            if marker_line >= line:
+                break
+            cell, start = int(match.group(1)), marker_line + 1
+        return cell, line - start + 1
 
 
 def iter_files(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[Path]:
@@ -74,11 +89,10 @@ def encoding_of(data: bytes) -> str:
 def mask_magics(text: str) -> str:
     """Replace IPython magics and shell lines by numbered comments so the cell parses as Python."""
     lines = text.splitlines(keepends=True)
-    if lines and lines[0].lstrip().startswith("%%"):
-        return ""  # a cell magic makes the whole cell non-Python
+    cell_magic = bool(lines) and lines[0].lstrip().startswith("%%")  # the whole cell is not Python
     out = []
     for i, line in enumerate(lines):
-        if MAGIC_RE.match(line):
+        if cell_magic or MAGIC_RE.match(line):
             ending = line[len(line.rstrip("\r\n")):]
             out.append(PLACEHOLDER.format(i) + ending)
         else:
@@ -95,22 +109,25 @@ def unmask_magics(masked: str, original: str) -> str:
     return "".join(out)
 
 
-def read_units(path: Path) -> list[Unit]:
+def _cell_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def read_unit(path: Path) -> Unit:
     data = path.read_bytes()
     if path.suffix != ".ipynb":
-        return [Unit(path, decode(data, path))]
+        return Unit(path, decode(data, path))
     try:
-        notebook = json.loads(data.decode("utf-8"))
-        cells = notebook["cells"]
+        cells = json.loads(data.decode("utf-8"))["cells"]
     except (ValueError, KeyError, TypeError) as exc:
         raise SourceError(f"{path}: not a readable notebook: {exc}") from None
-    units = []
+    parts = []
     for number, cell in enumerate(cells, start=1):
         if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            text = "".join(source) if isinstance(source, list) else source
-            units.append(Unit(path, mask_magics(text), cell=number))
-    return units
+            code = mask_magics(_cell_text(cell))
+            parts.append(CELL.format(number) + code + ("" if code.endswith("\n") or not code else "\n"))
+    return Unit(path, "".join(parts), notebook=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -128,19 +145,23 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def notebook_with_cells(path: Path, new_cells: dict[int, str]) -> bytes:
-    """The notebook's JSON with the given code cells' sources replaced (nbformat's own layout)."""
+def notebook_with_text(path: Path, text: str) -> bytes:
+    """The notebook's JSON with its code cells taken from a fixed joined ``text`` (nbformat's own layout)."""
     raw = path.read_bytes().decode("utf-8")
     notebook = json.loads(raw)
-    for number, masked in new_cells.items():
-        cell = notebook["cells"][number - 1]
-        source = cell.get("source", "")
-        original = "".join(source) if isinstance(source, list) else source
-        text = unmask_magics(masked, original)
-        cell["source"] = text.splitlines(keepends=True) if isinstance(source, list) else text
-    indent = 1
+    pieces = CELL_RE.split(text)
+    head, rest = pieces[0], pieces[1:]
+    for number, code in zip(rest[::2], rest[1::2]):
+        cell = notebook["cells"][int(number) - 1]
+        original = _cell_text(cell)
+        code = head + code[1:]  # lines a fix put above the first marker (new imports) join the first cell
+        head = ""
+        if not original.endswith("\n") and code.endswith("\n"):
+            code = code[:-1]
+        code = unmask_magics(code, original)
+        if code != original:
+            cell["source"] = code.splitlines(keepends=True) if isinstance(cell.get("source"), list) else code
     match = re.search(r"\n( +)\"", raw)
-    if match:
-        indent = len(match.group(1))
+    indent = len(match.group(1)) if match else 1
     trailing = "\n" if raw.endswith("\n") else ""
     return (json.dumps(notebook, indent=indent, ensure_ascii=False) + trailing).encode("utf-8")
