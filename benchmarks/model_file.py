@@ -212,8 +212,8 @@ class Block6(nnx.Module):
         return (x + self.dropout(h)) * self.scale[...]
 
 
-
 BLOCKS = (Block0, Block1, Block2, Block3, Block4, Block5, Block6)
+
 
 class Transformer(nnx.Module):
     def __init__(self, config: Config, *, rngs: nnx.Rngs):
