@@ -27,7 +27,7 @@ META_KEYS = {"code", "name", "tier", "guide", "package", "deprecated", "removed"
 REQUIRED_META = {"code", "name", "tier", "guide", "package", "deprecated", "replacement", "fix_safety",
                  "examples", "lookalikes", "proof"}
 EXAMPLE_KEYS = {"deprecated", "at", "fixed"}
-PROOF_KEYS = {"program", "fixed_program", "fails_with", "advisory", "written_for", "same_output", "differs"}
+PROOF_KEYS = {"program", "fixed_program", "fails_with", "written_for", "differs"}
 CODE_RE = re.compile(r"^FLX[0-9]{3}$")
 VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 SEVERITIES = {"error", "warning", "info", "hint"}
