@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from flake8_flax.triggers import triggers
 
 try:  # the C loader is several times faster; fall back where libyaml is absent
     _Loader = yaml.CSafeLoader
@@ -28,6 +31,7 @@ REQUIRED_META = {"code", "name", "tier", "guide", "package", "deprecated", "repl
                  "examples", "lookalikes", "proof"}
 EXAMPLE_KEYS = {"deprecated", "at", "fixed"}
 PROOF_KEYS = {"program", "fixed_program", "fails_with", "written_for", "differs"}
+METAVAR_RE = re.compile(r"\$[A-Z_]")
 CODE_RE = re.compile(r"^FLX[0-9]{3}$")
 VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 SEVERITIES = {"error", "warning", "info", "hint"}
@@ -60,6 +64,7 @@ class Rule:
     meta: dict[str, Any] = field(repr=False)
     triggers: frozenset[str] = frozenset()
     index: int = 0  # position of the document in its file; later documents inherit the first's metadata
+    file_conditions: tuple[dict[str, Any], ...] = ()  # module-level parts of the rule, checked once per file
 
     @property
     def advisory(self) -> bool:
@@ -132,62 +137,6 @@ def _referenced_utils(node: Any, found: set[str]) -> None:
             _referenced_utils(item, found)
 
 
-WORD_RE = re.compile(r"(?<![$\w])[A-Za-z_][A-Za-z0-9_]*")
-PYTHON_WORDS = {"self", "def", "class", "import", "from", "as", "return", "with", "lambda", "None", "True", "False"}
-
-
-def _regex_literal(regex: str) -> str | None:
-    """The longest word a regex requires, if it has no alternation outside optional groups."""
-    required = re.sub(r"\([^()]*\)[?*]", "", str(regex))
-    if "|" in required or "[" in required:
-        return None
-    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}", required.replace("\\.", " "))
-    return max(words, key=len) if words else None
-
-
-def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None) -> frozenset[str] | None:
-    """Words of which at least one must occur in a file for ``rule`` to match (None: no pre-filter).
-
-    A pattern needs all its literal words (we keep the longest, the rarest in practice); ``any`` needs one
-    of its branches; ``all`` and the positive relations need every part, so any part's words will do.
-    """
-    if not isinstance(rule, dict):
-        return None
-    options: list[frozenset[str]] = []
-    pattern = rule.get("pattern")
-    if isinstance(pattern, dict):
-        pattern = pattern.get("context")
-    if isinstance(pattern, str):
-        words = [w for w in WORD_RE.findall(pattern) if w not in PYTHON_WORDS]
-        if words:
-            options.append(frozenset({max(words, key=len)}))
-    literal = _regex_literal(rule.get("regex", "")) if "regex" in rule else None
-    if literal:
-        options.append(frozenset({literal}))
-    if "any" in rule:
-        branches = [triggers(branch, utils) for branch in rule["any"]]
-        if all(b is not None for b in branches):
-            options.append(frozenset().union(*branches))
-    for key in ("all",):
-        for part in rule.get(key, []):
-            sub = triggers(part, utils)
-            if sub is not None:
-                options.append(sub)
-    for key in ("has", "inside", "precedes", "follows"):
-        sub = triggers(rule.get(key), utils)
-        if sub is not None:
-            options.append(sub)
-    for constraint in (constraints or {}).values():
-        word = _regex_literal(constraint.get("regex", "")) if isinstance(constraint, dict) else None
-        if word:
-            options.append(frozenset({word}))
-    if isinstance(rule.get("matches"), str) and rule["matches"] in utils:
-        sub = triggers(utils[rule["matches"]], utils)
-        if sub is not None:
-            options.append(sub)
-    return min(options, key=lambda s: (len(s), -min(len(w) for w in s))) if options else None
-
-
 def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
     if not isinstance(doc, dict):
         raise _fail(path, "top level", "a rule document must be a mapping")
@@ -251,8 +200,11 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
     for key in ("constraints", "transform"):
         if key in doc:
             config[key] = doc[key]
+    _validate_with_ast_grep(path, config)
+    residual, file_conditions = split_file_conditions(doc["rule"], config["utils"])
     return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),
-                note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""), config=config,
+                note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""),
+                config={**config, "rule": residual}, file_conditions=file_conditions,
                 fix=doc.get("fix"), meta=meta,
                 triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")) or frozenset())
 
@@ -272,13 +224,53 @@ def _closure(names: set[str], utils: dict[str, Any]) -> set[str]:
     return seen
 
 
-def _validate_with_ast_grep(rule: Rule) -> None:
+def _validate_with_ast_grep(path: Path, config: dict[str, Any]) -> None:
     from ast_grep_py import SgRoot
 
     try:
-        SgRoot("", "python").root().find_all(rule.config)
+        SgRoot("", "python").root().find_all(config)
     except Exception as exc:  # ast-grep-py raises plain exceptions for bad configs
-        raise _fail(rule.path, "rule", f"ast-grep rejects it: {exc}") from None
+        raise _fail(path, "rule", f"ast-grep rejects it: {exc}") from None
+
+
+def _file_condition(clause: Any, utils: dict[str, Any]) -> dict[str, Any] | None:
+    """The module-level rule of ``inside: {stopBy: end, ...}`` when it can only match the module node."""
+    allowed = {"stopBy", "kind", "has", "matches", "all"}
+    if not isinstance(clause, dict) or clause.get("stopBy") != "end" or set(clause) - allowed:
+        return None
+    body = {key: value for key, value in clause.items() if key != "stopBy"}
+    target = utils.get(body["matches"], {}) if set(body) == {"matches"} else body
+    if not isinstance(target, dict) or target.get("kind") != "module":
+        return None
+    refs: set[str] = set()
+    _referenced_utils(body, refs)
+    text = json.dumps([body] + [utils.get(name) for name in sorted(_closure(refs, utils))])
+    return None if METAVAR_RE.search(text) else body  # a shared metavariable ties it to the node
+
+
+def split_file_conditions(rule: dict[str, Any], utils: dict[str, Any]) -> tuple[dict[str, Any], tuple]:
+    """Take the ``inside`` clauses that only the module node can satisfy (e.g. "the file imports flax.nn") out of
+    the rule: they hold for every node of a file or for none, so the engine checks them once per file instead
+    of once per candidate node. Returns the rest of the rule and the conditions."""
+    rule = dict(rule)
+    conditions = []
+    condition = _file_condition(rule.get("inside"), utils)
+    if condition is not None:
+        conditions.append(condition)
+        del rule["inside"]
+    if isinstance(rule.get("all"), list):
+        kept = []
+        for part in rule["all"]:
+            condition = _file_condition(part.get("inside"), utils) if isinstance(part, dict) and set(part) == {
+                "inside"} else None
+            if condition is None:
+                kept.append(part)
+            else:
+                conditions.append(condition)
+        rule["all"] = kept
+        if not kept:
+            del rule["all"]
+    return rule, tuple(conditions)
 
 
 def load_directory(directory: Path, utils: dict[str, Any]) -> list[Rule]:
@@ -296,8 +288,6 @@ def load_directory(directory: Path, utils: dict[str, Any]) -> list[Rule]:
             raise _fail(path, "metadata.code", "all documents of one file share one code")
         if all(rule.fix is None for rule in file_rules) and "fixed_program" not in file_rules[0].meta["proof"]:
             raise _fail(path, "metadata.proof.fixed_program", "a rule without 'fix' shows the fixed program")
-        for rule in file_rules:
-            _validate_with_ast_grep(rule)
         rules.extend(file_rules)
     return rules
 

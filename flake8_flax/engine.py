@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -117,8 +118,18 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     if not rules:
         return []
     root = SgRoot(source, "python").root()
+    file_facts: dict[str, bool] = {}
+
+    def holds(condition: dict, utils: dict) -> bool:
+        key = json.dumps(condition, sort_keys=True)
+        if key not in file_facts:
+            file_facts[key] = root.find({"rule": condition, "utils": utils}) is not None
+        return file_facts[key]
+
     findings: dict[tuple[str, int, int], Finding] = {}
     for rule in rules:
+        if not all(holds(condition, rule.config["utils"]) for condition in rule.file_conditions):
+            continue
         with_fix = rule.fix_available(targets)
         for node in root.find_all(rule.config):
             rng = node.range()
