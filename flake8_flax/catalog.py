@@ -65,6 +65,7 @@ class Rule:
     triggers: frozenset[str] = frozenset()
     index: int = 0  # position of the document in its file; later documents inherit the first's metadata
     file_conditions: tuple[dict[str, Any], ...] = ()  # module-level parts of the rule, checked once per file
+    probe: dict[str, Any] | None = None  # the rule with its local utils renamed apart, for the combined pass
 
     @property
     def advisory(self) -> bool:
@@ -205,6 +206,7 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
     return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),
                 note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""),
                 config={**config, "rule": residual}, file_conditions=file_conditions,
+                probe=None if "constraints" in doc else _probe(doc["id"], residual, config["utils"], set(local)),
                 fix=doc.get("fix"), meta=meta,
                 triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")) or frozenset())
 
@@ -242,10 +244,35 @@ def _file_condition(clause: Any, utils: dict[str, Any]) -> dict[str, Any] | None
     target = utils.get(body["matches"], {}) if set(body) == {"matches"} else body
     if not isinstance(target, dict) or target.get("kind") != "module":
         return None
-    refs: set[str] = set()
-    _referenced_utils(body, refs)
-    text = json.dumps([body] + [utils.get(name) for name in sorted(_closure(refs, utils))])
-    return None if METAVAR_RE.search(text) else body  # a shared metavariable ties it to the node
+    body = _inline(body, utils)
+    return None if METAVAR_RE.search(json.dumps(body)) else body  # a shared metavariable ties it to the node
+
+
+def _inline(rule: Any, utils: dict[str, Any]) -> Any:
+    """The rule with every ``matches: util`` replaced by the util's body (``SgNode.matches`` takes no utils)."""
+    if isinstance(rule, list):
+        return [_inline(item, utils) for item in rule]
+    if not isinstance(rule, dict):
+        return rule
+    inlined = {key: _inline(value, utils) for key, value in rule.items() if key != "matches"}
+    if "matches" not in rule:
+        return inlined
+    body = _inline(utils[rule["matches"]], utils)
+    return {**inlined, "all": [*inlined.get("all", []), body]} if inlined else body
+
+
+def _probe(rule_id: str, rule: dict[str, Any], utils: dict[str, Any], local: set[str]) -> dict[str, Any]:
+    """``{"rule": ..., "utils": ...}`` with this file's local utils prefixed by the rule id, so that the probes of
+    all rules can share one ``utils`` table in the engine's combined pass."""
+    def rename(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: (f"{rule_id}:{v}" if k == "matches" and v in local else rename(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [rename(item) for item in node]
+        return node
+
+    return {"rule": rename(rule),
+            "utils": {(f"{rule_id}:{name}" if name in local else name): rename(body) for name, body in utils.items()}}
 
 
 def split_file_conditions(rule: dict[str, Any], utils: dict[str, Any]) -> tuple[dict[str, Any], tuple]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ast_grep_py import SgNode, SgRoot
@@ -103,33 +104,49 @@ def _fixed_lines(source: str, edit: Edit) -> str:
     return source[line_start : edit.start] + edit.text + source[edit.end : line_end]
 
 
-def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str) -> list[Rule]:
-    """Rules that apply to the targeted versions and whose trigger words occur in ``source``."""
+def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str,
+                 wanted: Callable[[Rule], bool] | None = None) -> list[Rule]:
+    """Wanted rules that apply to the targeted versions and whose trigger words occur in ``source``."""
     return [
         rule for rule in catalog.rules
-        if rule.applies_to(targets) and (not rule.triggers or any(word in source for word in rule.triggers))
+        if (wanted is None or wanted(rule)) and rule.applies_to(targets)
+        and (not rule.triggers or any(word in source for word in rule.triggers))
     ]
 
 
-def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | None = None) -> list[Finding]:
-    """All findings in ``source``, sorted by position; one finding per rule and node."""
+def _may_match(root: SgNode, rules: list[Rule]) -> list[Rule]:
+    """One combined pass over the tree (``any`` of the rules without constraints): when nothing matches, only
+    the rules with constraints, which cannot join an ``any``, still need their own pass."""
+    probes = [rule for rule in rules if rule.probe is not None]
+    if not probes:
+        return rules
+    utils: dict = {}
+    for rule in probes:
+        utils.update(rule.probe["utils"])
+    if root.find({"rule": {"any": [rule.probe["rule"] for rule in probes]}, "utils": utils}) is not None:
+        return rules
+    return [rule for rule in rules if rule.probe is None]
+
+
+def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | None = None,
+         wanted: Callable[[Rule], bool] | None = None) -> list[Finding]:
+    """All findings of the wanted rules in ``source``, sorted by position; one finding per rule and node."""
     targets = {**catalog.newest, **(targets or {})}
-    rules = active_rules(catalog, targets, source)
+    rules = active_rules(catalog, targets, source, wanted)
     if not rules:
         return []
     root = SgRoot(source, "python").root()
     file_facts: dict[str, bool] = {}
 
-    def holds(condition: dict, utils: dict) -> bool:
+    def holds(condition: dict) -> bool:
         key = json.dumps(condition, sort_keys=True)
         if key not in file_facts:
-            file_facts[key] = root.find({"rule": condition, "utils": utils}) is not None
+            file_facts[key] = root.matches(**condition)
         return file_facts[key]
 
+    rules = [rule for rule in rules if all(holds(c) for c in rule.file_conditions)]
     findings: dict[tuple[str, int, int], Finding] = {}
-    for rule in rules:
-        if not all(holds(condition, rule.config["utils"]) for condition in rule.file_conditions):
-            continue
+    for rule in _may_match(root, rules):
         with_fix = rule.fix_available(targets)
         for node in root.find_all(rule.config):
             rng = node.range()

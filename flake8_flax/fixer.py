@@ -49,13 +49,27 @@ def _import_anchor(source: str) -> int:
     return sum(len(line) for line in lines[:last])
 
 
+def _bindings(nodes: list[ast.stmt]) -> set[tuple[str, str]]:
+    """(bound name, what it refers to) for each import statement: ``from flax import nnx`` -> (nnx, flax.nnx)."""
+    bound = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                bound.add((name, alias.name if alias.asname else name))
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                bound.add((alias.asname or alias.name, f"{'.' * node.level}{node.module or ''}.{alias.name}"))
+    return bound
+
+
 def add_imports(source: str, statements: list[str]) -> str:
-    """Add each import statement that the module does not already have at top level."""
+    """Add each import statement whose names the module does not already bind the same way at top level."""
     try:
-        present = {ast.unparse(n) for n in ast.parse(source).body if isinstance(n, (ast.Import, ast.ImportFrom))}
+        present = _bindings(ast.parse(source).body)
     except SyntaxError:
         return source
-    missing = [s for s in dict.fromkeys(statements) if ast.unparse(ast.parse(s).body[0]) not in present]
+    missing = [s for s in dict.fromkeys(statements) if not _bindings(ast.parse(s).body) <= present]
     if not missing:
         return source
     newline = "\r\n" if "\r\n" in source else "\n"
