@@ -19,8 +19,8 @@ try:  # the C loader is several times faster; fall back where libyaml is absent
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
-PACKAGE_RULES = Path(__file__).with_name("rules")  # inside an installed wheel
-SOURCE_RULES = Path(__file__).resolve().parent.parent / "rules"  # in a source checkout / editable install
+PACKAGE_DATA = Path(__file__).parent  # an installed wheel holds rules/ and rule-utils/ here
+SOURCE_DATA = Path(__file__).resolve().parent.parent  # a source checkout / editable install
 
 TOP_KEYS = {"id", "language", "rule", "constraints", "utils", "transform", "fix", "message", "note",
             "severity", "url", "metadata", "files", "ignores"}
@@ -301,7 +301,7 @@ def split_file_conditions(rule: dict[str, Any], utils: dict[str, Any]) -> tuple[
 
 
 def load_directory(directory: Path, utils: dict[str, Any]) -> list[Rule]:
-    """Every rule document of ``directory/*.yml`` (not recursive: ``utils/`` is separate)."""
+    """Every rule document of ``directory/*.yml`` (not recursive: a team directory's ``utils/`` is separate)."""
     if not directory.is_dir():
         raise RuleError(f"{directory}: not a directory of rule files")
     rules: list[Rule] = []
@@ -331,13 +331,18 @@ def _inherit_metadata(path: Path, docs: list[Any]) -> list[Any]:
 
 
 def bundled_rules_dir() -> Path:
-    return PACKAGE_RULES if PACKAGE_RULES.is_dir() else SOURCE_RULES
+    return PACKAGE_DATA / "rules" if (PACKAGE_DATA / "rules").is_dir() else SOURCE_DATA / "rules"
+
+
+def bundled_utils_dir() -> Path:
+    """Shared utility rules: beside ``rules/``, not in it, since ``ast-grep scan`` reads ruleDirs recursively."""
+    return bundled_rules_dir().parent / "rule-utils"
 
 
 def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
     """Bundled rules plus a team's own directories; codes and ids must be unique across files."""
     base = bundled_rules_dir()
-    utils = load_utils(base / "utils")
+    utils = load_utils(bundled_utils_dir())
     rules = load_directory(base, utils)
     for extra in extra_dirs:
         extra_path = Path(extra)

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NNX_010 = "flax==0.10.7 jax==0.6.2 jaxlib==0.6.2 optax==0.2.5"
 CASES = {rule.code: rule.meta["proof"] for rule in reversed(load_catalog().rules)
          if rule.meta["proof"].get("written_for")}
-EXAMPLES = {"examples/nnx_010_training.py": NNX_010}
+MUTABLE_ARRAYS = "flax==0.11.0 jax==0.7.0 jaxlib==0.7.0 optax==0.2.5"
+EXAMPLES = {"examples/nnx_010_training.py": NNX_010, "examples/mutable_arrays_era.py": MUTABLE_ARRAYS}
 
 
 def _compare(program: str, written_for: str, differs: dict | None, tmp_path: Path) -> None:

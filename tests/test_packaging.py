@@ -19,7 +19,7 @@ def test_wheel_installs_and_flake8_finds_the_examples(tmp_path):
                    check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("flake8_flax-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "flake8_flax/rules/FLX201.yml" in names and "flake8_flax/rules/utils/in-compat-shim.yml" in names
+    assert "flake8_flax/rules/FLX201.yml" in names and "flake8_flax/rule-utils/compat-shim.yml" in names
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
     python = env / "bin" / "python"
