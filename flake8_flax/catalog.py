@@ -231,7 +231,9 @@ def _validate_with_ast_grep(path: Path, config: dict[str, Any]) -> None:
 
     try:
         SgRoot("", "python").root().find_all(config)
-    except Exception as exc:  # ast-grep-py raises plain exceptions for bad configs
+    except BaseException as exc:  # plain exceptions for bad configs; pyo3's PanicException is a BaseException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
         raise _fail(path, "rule", f"ast-grep rejects it: {exc}") from None
 
 

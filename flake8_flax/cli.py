@@ -76,8 +76,8 @@ class Session:
             return []
         noqa = NoqaFilter(lines)
         located = []
-        for finding in lint(text, self.catalog, self.targets):
-            if self.settings.selection(finding.code) and not noqa.suppressed(finding.line, finding.code):
+        for finding in lint(text, self.catalog, self.targets, lambda rule: self.settings.selection(rule.code)):
+            if not noqa.suppressed(finding.line, finding.code):
                 cell, line = unit.locate(finding.line)
                 located.append(report.Located(str(unit.path), cell, line, finding))
         return located
@@ -110,7 +110,7 @@ def run_check(args: argparse.Namespace, session: Session) -> int:
 def _fix_text(text: str, session: Session, unsafe: bool) -> tuple[str, list, str | None]:
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     result = fix_source(text[len(bom):], session.catalog, session.targets, unsafe=unsafe,
-                        wanted=lambda f: session.settings.selection(f.code))
+                        wanted=lambda rule: session.settings.selection(rule.code))
     return bom + result.source, result.fixed, result.error
 
 

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flake8_flax.catalog import Catalog
+from flake8_flax.catalog import Catalog, Rule
 from flake8_flax.engine import Edit, Finding, lint
 from flake8_flax.noqa import NoqaFilter, file_is_ignored
 
@@ -91,7 +91,7 @@ def fix_source(
     catalog: Catalog,
     targets: dict[str, tuple[int, ...]] | None = None,
     unsafe: bool = False,
-    wanted: Callable[[Finding], bool] = lambda finding: True,
+    wanted: Callable[[Rule], bool] | None = None,
 ) -> FixResult:
     """Fix every wanted, unsuppressed finding that has a fix (unsafe ones only when asked), to a fixed point."""
     original = source
@@ -101,8 +101,8 @@ def fix_source(
     for _ in range(MAX_ROUNDS):
         noqa = NoqaFilter(source.splitlines(keepends=True))
         todo = [
-            f for f in lint(source, catalog, targets)
-            if f.edit is not None and wanted(f) and (unsafe or f.rule.fix_safety == "safe")
+            f for f in lint(source, catalog, targets, wanted)
+            if f.edit is not None and (unsafe or f.rule.fix_safety == "safe")
             and not noqa.suppressed(f.line, f.code)
         ]
         if not todo:

@@ -7,8 +7,10 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from flake8.style_guide import Decision, DecisionEngine
+
 from flake8_flax import __version__
-from flake8_flax.catalog import RuleError, load_catalog
+from flake8_flax.catalog import Rule, RuleError, load_catalog
 from flake8_flax.engine import lint
 from flake8_flax.settings import advisory_wanted
 from flake8_flax.targets import parse_targets
@@ -27,6 +29,7 @@ class FlaxChecker:
     targets: dict[str, tuple[int, ...]] = {}
     explicit_select: list[str] = []
     advisory_flag = False
+    decider: DecisionEngine | None = None
 
     def __init__(self, tree: ast.AST, lines: list[str]):
         self.lines = lines
@@ -53,16 +56,23 @@ class FlaxChecker:
         cls.extra_rules = tuple(options.flax_extra_rules or ())
         cls.explicit_select = list(options.select or []) + list(options.extend_select or [])
         cls.advisory_flag = bool(options.flax_advisory)
+        cls.decider = DecisionEngine(options)
         try:
             cls.targets = parse_targets(options.flax_target_version, options.jax_target_version)
         except ValueError as exc:
             _exit(f"--flax-target-version / --jax-target-version: {exc}")
         _catalog(cls.extra_rules)  # report a bad extra rule file once, in the main process
 
+    @classmethod
+    def wanted(cls, rule: Rule) -> bool:
+        """Rules flake8 would drop anyway (``--select E,W``, ``--ignore FLX5``) are not run at all; per-file
+        ignores only ever drop more, so flake8's own filter still has the last word."""
+        if rule.advisory and not advisory_wanted(rule.code, cls.explicit_select, cls.advisory_flag):
+            return False
+        return cls.decider is None or cls.decider.decision_for(rule.code) is Decision.Selected
+
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        for finding in lint("".join(self.lines), _catalog(self.extra_rules), self.targets):
-            if finding.rule.advisory and not advisory_wanted(finding.code, self.explicit_select, self.advisory_flag):
-                continue
+        for finding in lint("".join(self.lines), _catalog(self.extra_rules), self.targets, self.wanted):
             yield finding.line, finding.col, f"{finding.code} {finding.text}", type(self)
 
 

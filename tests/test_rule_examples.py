@@ -44,7 +44,7 @@ def _positions(source, catalog, code):
 
 
 def _fix(source, catalog, code):
-    return fix_source(source, catalog, unsafe=True, wanted=lambda f: f.code == code)
+    return fix_source(source, catalog, unsafe=True, wanted=lambda rule: rule.code == code)
 
 
 @pytest.mark.parametrize("code,example", EXAMPLES)
