@@ -58,17 +58,20 @@ def count_lines(paths: list[str]) -> int:
 
 
 def findings_of_ast_grep(paths: list[str]) -> set[tuple[str, int, int, str]]:
+    from flake8_flax.catalog import load_catalog
+
+    code = {rule.id: rule.code for rule in load_catalog().rules}
     sg = shutil.which("ast-grep") or shutil.which("sg")
     proc = subprocess.run([sg, "scan", "-j", "1", "--json=stream", *paths], capture_output=True, text=True, cwd=ROOT)
     found = set()
     for line in proc.stdout.splitlines():
         item = json.loads(line)
         start = item["range"]["start"]
-        found.add((os.path.abspath(item["file"]), start["line"] + 1, start["column"] + 1, item["ruleId"]))
+        found.add((os.path.abspath(item["file"]), start["line"] + 1, start["column"] + 1, code[item["ruleId"]]))
     return found
 
 
-def findings_of_check(output: str, ids: dict[str, list[str]]) -> set[tuple[str, int, int, str]]:
+def findings_of_check(output: str) -> set[tuple[str, int, int, str]]:
     found = set()
     for line in output.splitlines():
         where, _, rest = line.partition(": ")
@@ -108,7 +111,7 @@ def main() -> int:
 
     ours, ours_rss, ours_out = run([*CHECK, *tree], args.repeat)
     sg_time, _, _ = run([shutil.which("ast-grep"), "scan", "-j", "1", *tree], args.repeat)
-    same = findings_of_check(ours_out, {}) == findings_of_ast_grep(tree)
+    same = findings_of_check(ours_out) == findings_of_ast_grep(tree)
     rows.append(("`flake8-flax check` / `ast-grep scan -j 1`, same rules", f"{ours:.2f} s / {sg_time:.2f} s",
                  f"{ours / sg_time:.2f}x", f"<= 1.3x; same findings: {'yes' if same else 'NO'}"))
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from flake8_flax import cache
 from flake8_flax.triggers import triggers
 
 try:  # the C loader is several times faster; fall back where libyaml is absent
@@ -62,7 +63,7 @@ class Rule:
     config: dict[str, Any]  # what ast-grep-py's find_all receives: rule, constraints, utils, transform
     fix: str | None
     meta: dict[str, Any] = field(repr=False)
-    triggers: frozenset[str] = frozenset()
+    triggers: tuple[frozenset[str], ...] = ()  # each set needs one of its words in the file
     index: int = 0  # position of the document in its file; later documents inherit the first's metadata
     file_conditions: tuple[dict[str, Any], ...] = ()  # module-level parts of the rule, checked once per file
     probe: dict[str, Any] | None = None  # the rule with its local utils renamed apart, for the combined pass
@@ -208,7 +209,7 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
                 config={**config, "rule": residual}, file_conditions=file_conditions,
                 probe=None if "constraints" in doc else _probe(doc["id"], residual, config["utils"], set(local)),
                 fix=doc.get("fix"), meta=meta,
-                triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")) or frozenset())
+                triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")))
 
 
 def _closure(names: set[str], utils: dict[str, Any]) -> set[str]:
@@ -370,5 +371,10 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
 
 @functools.lru_cache(maxsize=8)
 def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
-    """Once per process and per set of extra directories."""
-    return build_catalog(extra_dirs)
+    """Once per process and per set of extra directories; from the on-disk cache while no rule file changed."""
+    key = cache.fingerprint([bundled_rules_dir(), bundled_utils_dir(), *(Path(d) for d in extra_dirs)])
+    catalog = cache.load(key)
+    if not isinstance(catalog, Catalog):
+        catalog = build_catalog(extra_dirs)
+        cache.store(key, catalog)
+    return catalog

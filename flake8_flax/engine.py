@@ -110,7 +110,7 @@ def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: 
     return [
         rule for rule in catalog.rules
         if (wanted is None or wanted(rule)) and rule.applies_to(targets)
-        and (not rule.triggers or any(word in source for word in rule.triggers))
+        and all(any(word in source for word in words) for words in rule.triggers)
     ]
 
 

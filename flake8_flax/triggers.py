@@ -1,5 +1,5 @@
-"""Trigger words: a cheap text pre-filter. A rule none of whose trigger words occurs in a file cannot match
-there, so its tree pass is skipped. The words are derived from the rule itself, never written by hand."""
+"""Trigger words: a cheap text pre-filter. A rule cannot match in a file that misses one of its required word
+sets, so its tree pass is skipped. The words are derived from the rule itself, never written by hand."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ def regex_words(regex: str) -> frozenset[str] | None:
     """Words a regex requires: one word, or one per top-level alternative; None if it cannot tell."""
     text = re.sub(r"\\b|\\A|\\Z|^\^|\$$", "", str(regex))
     text = re.sub(r"\([^()]*\)[?*]|\[[^\]]*\]|.[?*]|\{\d*,?\d*\}", " ", text)  # optional parts are not required
+    text = re.sub(r"\([^()A-Za-z_]*\)", " ", text)  # groups of punctuation only, e.g. (\.|$)
     text = text.strip()
     if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
         text = text[1:-1]
+    text = re.sub(r"\([^()]*\)", " ", text)  # an inner group: the literal text around it is still required
     if "(" in text or ")" in text:
         return None
     words = []
@@ -41,32 +43,43 @@ def _strength(words: frozenset[str]) -> tuple[int, int]:
     return min(weight(w) for w in words), -len(words)
 
 
-def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None) -> frozenset[str] | None:
-    """Words of which at least one must occur in a file for ``rule`` to match (None: no pre-filter).
+def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None) -> list[frozenset[str]]:
+    """Word sets each of which must be hit (one word of the set occurs) for ``rule`` to match.
 
     A pattern needs all its literal words; ``any`` needs one of its branches; ``all``, the positive
-    relations, ``matches`` and the constraints must all hold, so each is a candidate and the most selective
-    candidate wins.
+    relations, ``matches`` and the constraints must all hold, so each contributes its own requirements.
     """
     if not isinstance(rule, dict):
-        return None
-    candidates: list[frozenset[str]] = []
+        return []
+    found: list[frozenset[str] | None] = []
     pattern = rule.get("pattern")
     if isinstance(pattern, dict):
         pattern = pattern.get("context")
     if isinstance(pattern, str):
-        candidates += [frozenset({w}) for w in WORD_RE.findall(pattern)]
+        found += [frozenset({w}) for w in WORD_RE.findall(pattern)]
     if "regex" in rule:
-        candidates.append(regex_words(rule["regex"]))
+        found.append(regex_words(rule["regex"]))
     if "any" in rule:
-        branches = [triggers(branch, utils) for branch in rule["any"]]
+        branches = [_best(_requirements(branch, utils)) for branch in rule["any"]]
         if all(branches):
-            candidates.append(frozenset().union(*branches))
-    candidates += [triggers(part, utils) for part in rule.get("all", [])]
-    candidates += [triggers(rule.get(key), utils) for key in ("has", "inside", "precedes", "follows")]
-    candidates += [regex_words(c["regex"]) for c in (constraints or {}).values()
-                   if isinstance(c, dict) and "regex" in c]
+            found.append(frozenset().union(*branches))
+    for part in rule.get("all", []):
+        found += _requirements(part, utils)
+    for key in ("has", "inside", "precedes", "follows"):
+        found += _requirements(rule.get(key), utils)
+    found += [regex_words(c["regex"]) for c in (constraints or {}).values() if isinstance(c, dict) and "regex" in c]
     if isinstance(rule.get("matches"), str) and rule["matches"] in utils:
-        candidates.append(triggers(utils[rule["matches"]], utils))
-    candidates = [c for c in candidates if c]
-    return max(candidates, key=_strength) if candidates else None
+        found += _requirements(utils[rule["matches"]], utils)
+    return [words for words in found if words]
+
+
+def _best(requirements: list[frozenset[str]]) -> frozenset[str] | None:
+    return max(requirements, key=_strength) if requirements else None
+
+
+def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None,
+             keep: int = 3) -> tuple[frozenset[str], ...]:
+    """The ``keep`` most selective requirements of ``rule`` (empty: no pre-filter). A file must hit every one
+    of them, e.g. FLX401 needs ``nnx`` (its module condition) and ``value`` (its pattern ``$X.value``)."""
+    unique = sorted(set(_requirements(rule, utils, constraints)), key=_strength, reverse=True)
+    return tuple(unique[:keep])

@@ -76,3 +76,23 @@ def test_bundled_rules_are_valid_and_unique():
     codes = {rule.code for rule in catalog.rules}
     assert {"FLX101", "FLX201", "FLX301"} <= codes
     assert len({rule.id for rule in catalog.rules}) == len(catalog.rules)
+
+
+def test_the_catalog_cache_is_reused_and_follows_every_edit(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLAKE8_FLAX_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "team").mkdir()
+    extra = write(tmp_path / "team", GOOD)
+    load_catalog.cache_clear()
+    assert [r.id for r in load_catalog(extra).by_code("FLX991")] == ["team-rule"]
+    assert len(list((tmp_path / "cache").glob("catalog-*.pickle"))) == 1
+    load_catalog.cache_clear()
+    assert [r.id for r in load_catalog(extra).by_code("FLX991")] == ["team-rule"]  # from the pickle
+    assert len(list((tmp_path / "cache").glob("catalog-*.pickle"))) == 1
+    write(tmp_path / "team", GOOD.replace("id: team-rule", "id: team-rule-renamed"))
+    load_catalog.cache_clear()
+    assert [r.id for r in load_catalog(extra).by_code("FLX991")] == ["team-rule-renamed"]
+    write(tmp_path / "team", GOOD.replace("severity: warning", "severity: fatal"))
+    load_catalog.cache_clear()
+    with pytest.raises(RuleError, match="severity"):
+        load_catalog(extra)
+    load_catalog.cache_clear()
