@@ -10,15 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flake8_flax import cache
 from flake8_flax.triggers import triggers
-
-try:  # the C loader is several times faster; fall back where libyaml is absent
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 PACKAGE_DATA = Path(__file__).parent  # an installed wheel holds rules/ and rule-utils/ here
 SOURCE_DATA = Path(__file__).resolve().parent.parent  # a source checkout / editable install
@@ -110,8 +103,11 @@ def _fail(path: Path, where: str, problem: str) -> RuleError:
 
 
 def _read_yaml(path: Path) -> list[Any]:
+    import yaml  # only when the catalog is built, not when it comes from the cache
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's loader is several times faster
     try:
-        return [doc for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader) if doc is not None]
+        return [doc for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader) if doc is not None]
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise _fail(path, "YAML", str(exc).replace("\n", " ")) from None
 
