@@ -68,6 +68,7 @@ class Session:
         self.catalog: Catalog = load_catalog(settings.extra_rules)
         self.targets = parse_targets(settings.flax_target, settings.jax_target)
         settings.selection.advisory = frozenset(self.catalog.advisory_codes)
+        self.wanted = lambda rule: settings.selection(rule.code)  # one function: the engine plans per function
 
     def findings(self, unit: Unit) -> list[report.Located]:
         text = unit.text.lstrip("\ufeff")
@@ -76,7 +77,7 @@ class Session:
             return []
         noqa = NoqaFilter(lines)
         located = []
-        for finding in lint(text, self.catalog, self.targets, lambda rule: self.settings.selection(rule.code)):
+        for finding in lint(text, self.catalog, self.targets, self.wanted):
             if not noqa.suppressed(finding.line, finding.code):
                 cell, line = unit.locate(finding.line)
                 located.append(report.Located(str(unit.path), cell, line, finding))
@@ -110,7 +111,7 @@ def run_check(args: argparse.Namespace, session: Session) -> int:
 def _fix_text(text: str, session: Session, unsafe: bool) -> tuple[str, list, str | None]:
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     result = fix_source(text[len(bom):], session.catalog, session.targets, unsafe=unsafe,
-                        wanted=lambda rule: session.settings.selection(rule.code))
+                        wanted=session.wanted)
     return bom + result.source, result.fixed, result.error
 
 

@@ -104,14 +104,34 @@ def _fixed_lines(source: str, edit: Edit) -> str:
     return source[line_start : edit.start] + edit.text + source[edit.end : line_end]
 
 
+_PLANS: dict[tuple, tuple[Catalog, tuple[Rule, ...]]] = {}
+
+
+def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]],
+          wanted: Callable[[Rule], bool] | None) -> tuple[Rule, ...]:
+    """The wanted rules that apply to the targeted versions: worked out once per run, not once per file."""
+    key = (id(catalog), tuple(sorted(targets.items())), wanted)
+    hit = _PLANS.get(key)
+    if hit is None or hit[0] is not catalog:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        rules = tuple(rule for rule in catalog.rules if (wanted is None or wanted(rule)) and rule.applies_to(targets))
+        hit = _PLANS[key] = (catalog, rules)
+    return hit[1]
+
+
 def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str,
                  wanted: Callable[[Rule], bool] | None = None) -> list[Rule]:
     """Wanted rules that apply to the targeted versions and whose trigger words occur in ``source``."""
-    return [
-        rule for rule in catalog.rules
-        if (wanted is None or wanted(rule)) and rule.applies_to(targets)
-        and all(any(word in source for word in words) for words in rule.triggers)
-    ]
+    seen: dict[str, bool] = {}
+
+    def occurs(word: str) -> bool:  # each word is searched at most once per file, and only when asked
+        if word not in seen:
+            seen[word] = word in source
+        return seen[word]
+
+    return [rule for rule in _plan(catalog, targets, wanted)
+            if all(any(occurs(word) for word in group) for group in rule.triggers)]
 
 
 def _may_match(root: SgNode, rules: list[Rule]) -> list[Rule]:
