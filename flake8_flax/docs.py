@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +22,18 @@ SAFETY_TEXT = {
               "`flake8-flax fix` applies it only with `--unsafe-fixes`.",
     "none": "There is **no automatic fix**: the change needs a human.",
 }
+
+
+@functools.lru_cache(maxsize=1)
+def pinned() -> dict[str, str]:
+    """The versions the test suite proves against, from their one place: pyproject.toml's ``test`` extra."""
+    text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    return dict(re.findall(r'"(flax|jax)==([\w.]+)"', text))
+
+
+def _equal_on(written_for: str) -> str:
+    old = dict(re.findall(r"\b(flax|jax)==([\w.]+)", written_for))
+    return ", ".join(f"{name} {old[name]} → {pinned()[name]}" for name in ("flax", "jax") if name in old)
 
 
 def codes(catalog: Catalog) -> dict[str, list[Rule]]:
@@ -87,8 +101,14 @@ def render_page(code: str, rules: list[Rule]) -> str:
     else:
         lines.append("Advisory: the old form still works. The recommended program runs on the pinned versions "
                      "and passes its assertions (tests/test_rule_proofs.py).")
-    if proof.get("written_for"):
-        lines.append(f"Behaviour compared with the original on {proof['written_for']}.")
+    if proof.get("written_for") and proof.get("differs"):
+        lines.append(f"Behaviour verified different by design on {_equal_on(proof['written_for'])}: the old program "
+                     f"prints `{proof['differs']['old']}`, the fixed one `{proof['differs']['new']}` "
+                     "(tests/test_cross_version.py).")
+    elif proof.get("written_for"):
+        lines.append(f"Behaviour verified equal on {_equal_on(proof['written_for'])}: the deprecated program on the "
+                     "old release and the fixed program on the pinned one print the same "
+                     "(tests/test_cross_version.py).")
     if meta.get("guide_errata"):
         lines += ["", "## Where the guide is wrong today", "", str(meta["guide_errata"]).strip()]
     lines += ["", "## References", "", f"- Source guide: {meta['guide']}"]
