@@ -231,7 +231,14 @@ def _validate_with_ast_grep(path: Path, config: dict[str, Any]) -> None:
     except BaseException as exc:  # plain exceptions for bad configs; pyo3's PanicException is a BaseException
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise _fail(path, "rule", f"ast-grep rejects it: {exc}") from None
+        raise _fail(path, "rule", f"ast-grep rejects it: {_error_chain(exc)}") from None
+
+
+def _error_chain(exc: BaseException) -> str:
+    """ast-grep's error and its causes on one line, without the Rust backtrace that ``RUST_BACKTRACE`` adds."""
+    text = str(exc).split("Stack backtrace:")[0]
+    parts = [re.sub(r"^\s*\d+:\s*", "", line).strip() for line in text.splitlines()]
+    return "; ".join(part.rstrip(".") for part in parts if part and part != "Caused by:")
 
 
 def _file_condition(clause: Any, utils: dict[str, Any]) -> dict[str, Any] | None:

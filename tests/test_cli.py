@@ -229,3 +229,17 @@ def test_check_and_flake8_agree_on_examples_and_tests():
     ours = sorted(cli("check", "--exit-zero", *paths, cwd=ROOT).stdout.splitlines())
     assert ours == _flake8_lines(paths, ROOT)
     assert ours  # the examples do have findings
+
+
+@pytest.mark.parametrize("broken,where", [
+    (lambda text: text.replace("rule: {pattern: old_partial($$$A)}", "rule: {pattern: old_partial($$$A)"), "YAML"),
+    (lambda text: text.replace("severity: warning\n", "severity: warning\ncolour: red\n", 1), "colour"),
+    (lambda text: text.replace("rule: {pattern: old_partial($$$A)}", "rule: {kind: no_such_kind}"), "rule"),
+    (lambda text: text.replace("code: FLX992", "code: FLX201"), "metadata.code"),
+])
+def test_a_bad_team_rule_file_is_one_line_and_exit_2(tree, broken, where):
+    (tree / "team" / "FLX992.yml").write_text(broken(TEAM_RULES))
+    for command in ("check", "fix"):
+        run = cli(command, "--flax-extra-rules", "team", "m.py", cwd=tree)
+        assert run.returncode == 2 and "Traceback" not in run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1 and "FLX992.yml" in run.stderr and where in run.stderr
