@@ -18,6 +18,9 @@ from typing import Any
 
 
 
+KEEP = 8  # catalogs kept: one per set of rule files in use (bundled, a team's, a rule being edited)
+
+
 def cache_dir() -> Path:
     if os.environ.get("FLAKE8_FLAX_CACHE_DIR"):
         return Path(os.environ["FLAKE8_FLAX_CACHE_DIR"])
@@ -49,5 +52,7 @@ def store(key: str, value: Any) -> None:
         with tempfile.NamedTemporaryFile("wb", dir=directory, delete=False) as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, directory / f"catalog-{key}.pickle")
+        for old in sorted(directory.glob("catalog-*.pickle"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
+            old.unlink()
     except OSError:
         pass
