@@ -1,4 +1,5 @@
-"""Which rules cost the most: each rule's own tree-pass time summed over a tree (no prefilter, no combined pass).
+"""Which rules cost the most: each rule's own tree-pass time summed over a tree, on the files that pass its text
+pre-filter (the engine's ``active_rules``), without the file conditions and the combined pass.
 
     python benchmarks/rule_times.py [DIR ...]     # default: the installed flax and jax packages
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from ast_grep_py import SgRoot
 
 from flake8_flax.catalog import load_catalog
+from flake8_flax.engine import active_rules
 
 
 def main(argv: list[str]) -> int:
@@ -25,7 +27,7 @@ def main(argv: list[str]) -> int:
         import jax
 
         roots = [Path(flax.__file__).parent, Path(jax.__file__).parent]
-    rules = load_catalog().rules
+    catalog = load_catalog()
     spent: Counter[str] = Counter()
     for path in (p for root in roots for p in sorted(root.rglob("*.py"))):
         try:
@@ -33,11 +35,10 @@ def main(argv: list[str]) -> int:
         except (UnicodeDecodeError, OSError):
             continue
         node = SgRoot(source, "python").root()
-        for rule in rules:
-            if all(any(word in source for word in words) for words in rule.triggers):
-                start = time.perf_counter()
-                node.find_all(rule.config)
-                spent[rule.id] += time.perf_counter() - start
+        for rule in active_rules(catalog, catalog.newest, source):
+            start = time.perf_counter()
+            node.find_all(rule.config)
+            spent[rule.id] += time.perf_counter() - start
     total = sum(spent.values())
     print(f"all rules, triggered files only: {total:.2f} s")
     for rule_id, seconds in spent.most_common(15):

@@ -2,8 +2,8 @@
 re-validate ~100 YAML files (about 0.5 s) on every save.
 
 The key hashes the bytes of every rule file and of this package's modules, and the Python version, so any edit to
-a rule file (bundled or a team's) or to the loader builds and validates the catalog afresh. ``FLAKE8_FLAX_CACHE_DIR`` moves the cache;
-an unwritable cache directory only costs the speed.
+a rule file (bundled or a team's) or to the loader builds and validates the catalog afresh.
+``FLAKE8_FLAX_CACHE_DIR`` moves the cache; an unwritable cache directory only costs the speed.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-
 
 KEEP = 8  # catalogs kept: one per set of rule files in use (bundled, a team's, a rule being edited)
 
