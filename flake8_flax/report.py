@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from flake8_flax import __version__
+from flake8_flax import __version__, docs
 from flake8_flax.catalog import Catalog
 from flake8_flax.engine import Finding
 
@@ -60,9 +60,11 @@ def sarif(items: list[Located], catalog: Catalog) -> str:
     used = sorted({item.finding.code for item in items})
     rules = []
     for code in used:
-        head = catalog.by_code(code)[0]
-        rules.append({"id": code, "name": head.meta["name"], "shortDescription": {"text": head.message},
-                      "fullDescription": {"text": head.note}, "helpUri": head.url or None})
+        documents = catalog.by_code(code)
+        head = documents[0]
+        rules.append({"id": code, "name": head.meta["name"], "shortDescription": {"text": docs.summary(documents)},
+                      "fullDescription": {"text": docs.filled(documents, head, head.note)},
+                      "helpUri": head.url or None})
     results = []
     for item in items:
         f = item.finding
