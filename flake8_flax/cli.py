@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code")
     sub.add_parser("rules", help="list the rules")
+    sub.add_parser("lsp", help="run the language server on stdio (pip install 'flake8-flax[lsp]')")
     return parser
 
 
@@ -182,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_explain(args, load_catalog())
         if args.command == "rules":
             return run_rules(load_catalog())
+        if args.command == "lsp":
+            from flake8_flax.lsp import serve  # imports pygls only here
+            return serve()
         session = Session(args)
         return run_check(args, session) if args.command == "check" else run_fix(args, session)
     except (RuleError, SourceError, ValueError) as exc:
