@@ -60,10 +60,9 @@ def sarif(items: list[Located], catalog: Catalog) -> str:
     used = sorted({item.finding.code for item in items})
     rules = []
     for code in used:
-        documents = catalog.by_code(code)
-        head = documents[0]
-        rules.append({"id": code, "name": head.meta["name"], "shortDescription": {"text": docs.summary(documents)},
-                      "fullDescription": {"text": docs.filled(documents, head, head.note)},
+        head = catalog.by_code(code)[0]
+        rules.append({"id": code, "name": head.meta["name"], "shortDescription": {"text": docs.summary(catalog, head)},
+                      "fullDescription": {"text": docs.filled(catalog, head, head.note)},
                       "helpUri": head.url or None})
     results = []
     for item in items:

@@ -1,37 +1,28 @@
-"""Settings shared with the flake8 plugin: ``[flake8]`` in setup.cfg / tox.ini / .flake8, and selection."""
+"""Settings shared with flake8: flake8's own option machinery reads ``[flake8]`` (setup.cfg, tox.ini, .flake8) and
+the command line, and its style guides decide, so ``ignore``, ``extend-ignore``, ``per-file-ignores``,
+``exclude`` and ``extend-exclude`` mean exactly what they mean to flake8."""
 
 from __future__ import annotations
 
 import configparser
-from dataclasses import dataclass, field
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from flake8.discover_files import expand_paths
+from flake8.options.config import _find_config_file
+from flake8.options.parse_args import parse_args
+from flake8.style_guide import Decision, StyleGuide, StyleGuideManager
+
+from flake8_flax.catalog import Rule
+from flake8_flax.sources import SourceError
+
+# The command's options that are flake8's (or the plugin's) options too, passed to flake8 as they are.
+FLAKE8_OPTIONS = ("select", "extend_select", "ignore", "extend_ignore", "per_file_ignores", "exclude",
+                  "extend_exclude", "flax_target_version", "jax_target_version", "flax_extra_rules")
 CONFIG_FILES = ("setup.cfg", "tox.ini", ".flake8")
-
-
-def _split(value: str | None) -> list[str]:
-    return [item.strip() for item in (value or "").replace("\n", ",").split(",") if item.strip()]
-
-
-def _true(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def read_flake8_config(start: Path) -> dict[str, str]:
-    """The ``[flake8]`` section of the first config file found from ``start`` upwards (as flake8 looks)."""
-    for directory in [start, *start.parents]:
-        for name in CONFIG_FILES:
-            candidate = directory / name
-            if not candidate.is_file():
-                continue
-            parser = configparser.RawConfigParser()
-            try:
-                parser.read(candidate, encoding="utf-8")
-            except configparser.Error:
-                continue
-            if parser.has_section("flake8"):
-                return {key.replace("_", "-"): value for key, value in parser.items("flake8")}
-    return {}
+NOTEBOOKS = "*.ipynb"
+CHECKPOINTS = ".ipynb_checkpoints"  # Jupyter's copies of the notebooks
 
 
 def advisory_wanted(code: str, explicit_select: list[str], flag: bool) -> bool:
@@ -40,60 +31,76 @@ def advisory_wanted(code: str, explicit_select: list[str], flag: bool) -> bool:
     return flag or any(code.startswith(p) and len(p) > 3 for p in explicit_select)
 
 
-@dataclass
-class Selection:
-    """flake8's decision rule (explicit beats implicit; in both lists the longest prefix wins), plus the
-    advisory gate of :func:`advisory_wanted`."""
-
-    select: list[str] = field(default_factory=list)
-    extend_select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    advisory: frozenset[str] = frozenset()
-    advisory_flag: bool = False
-
-    def __call__(self, code: str) -> bool:
-        explicit = self.select + self.extend_select
-
-        def longest(prefixes: list[str]) -> int:
-            return max((len(p) for p in prefixes if code.startswith(p)), default=0)
-
-        if code in self.advisory and not advisory_wanted(code, explicit, self.advisory_flag):
-            return False
-        chosen, ignored = longest(explicit), longest(self.ignore)
-        if chosen and ignored:
-            return chosen > ignored
-        if chosen or ignored:
-            return bool(chosen)
-        return not self.select
+def read_flake8_config(start: Path) -> dict[str, str]:
+    """The ``[flake8]`` section flake8 would use when started in ``start`` (the language server's cache key)."""
+    found = _find_config_file(str(start))
+    if found is None:
+        return {}
+    parser = configparser.RawConfigParser()
+    parser.read(found, encoding="utf-8")
+    return {key.replace("_", "-"): value for key, value in parser.items("flake8")} if parser.has_section(
+        "flake8") else {}
 
 
-@dataclass
+def flake8_argv(args: dict[str, object], root: Path | None = None) -> list[str]:
+    """The command's values as flake8 arguments (lists joined by commas, as flake8 reads them); with ``root``,
+    the config file flake8 finds from there (else none) instead of the one it finds from the working directory."""
+    argv = []
+    if root is not None:
+        found = _find_config_file(str(root))
+        argv += [f"--config={found}"] if found else ["--isolated"]
+    for key in FLAKE8_OPTIONS:
+        value = args.get(key)
+        if value:
+            argv.append(f"--{key.replace('_', '-')}={value if isinstance(value, str) else ','.join(value)}")
+    if args.get("flax_advisory"):
+        argv.append("--flax-advisory")
+    return argv
+
+
 class Settings:
-    flax_target: str | None = None
-    jax_target: str | None = None
-    extra_rules: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    selection: Selection = field(default_factory=Selection)
+    """flake8's options for this run (config file, then the command line) and its per-file style guides.
 
+    One difference, on purpose: ``select`` comes only from the command line. A project's ``select = E,W`` is
+    the list for flake8's own run and must not switch this command off; ``extend-select`` is read as flake8 does.
+    """
 
-def merge(config: dict[str, str], args: dict[str, object]) -> Settings:
-    """Command-line values win over the config file's. From the config only the plugin's own settings and
-    the excludes are read: a project's ``select = E,F,W`` for flake8 must not switch this command off."""
+    def __init__(self, args: dict[str, object], root: Path | None = None):
+        _, options = parse_args(flake8_argv(args, root))
+        options.select = list(args["select"]) if args.get("select") else None
+        self.options = options
+        self.flax_target: str | None = options.flax_target_version
+        self.jax_target: str | None = options.jax_target_version
+        self.extra_rules = tuple(options.flax_extra_rules or ())
+        self.guides = StyleGuideManager(options, formatter=None)
+        self._wanted: dict[int, Callable[[Rule], bool]] = {}
 
-    def pick(key: str) -> str | None:
-        value = args.get(key.replace("-", "_"))
-        return value if value not in (None, [], ()) else config.get(key)
+    def files(self, paths: list[str]) -> Iterator[Path]:
+        """The files flake8 would lint under ``paths`` (same excludes and ``filename`` patterns), plus notebooks
+        outside ``.ipynb_checkpoints``; each argument's files in sorted order."""
+        patterns = [*self.options.filename, NOTEBOOKS]
+        exclude = [*self.options.exclude, *self.options.extend_exclude, CHECKPOINTS]
+        for name in paths or ["."]:
+            if name != "-" and not os.path.lexists(name):
+                raise SourceError(f"{name}: no such file or directory")
+            found = expand_paths(paths=[name], stdin_display_name="stdin", filename_patterns=patterns, exclude=exclude)
+            yield from (Path(found_name) for found_name in sorted(found))
 
-    def pick_list(key: str) -> list[str]:
-        value = args.get(key.replace("-", "_"))
-        return list(value) if value else _split(config.get(key))
+    def wanted_for(self, path: Path | str) -> Callable[[Rule], bool]:
+        """Does flake8's style guide for ``path`` (``per-file-ignores`` included) report the rule's code? One
+        function per style guide, so that the engine plans the rules once per guide, not once per file."""
+        guide = self.guides.style_guide_for(str(path))
+        if id(guide) not in self._wanted:
+            self._wanted[id(guide)] = self._wanted_by(guide)
+        return self._wanted[id(guide)]
 
-    return Settings(
-        flax_target=pick("flax-target-version"),
-        jax_target=pick("jax-target-version"),
-        extra_rules=tuple(pick_list("flax-extra-rules")),
-        exclude=tuple(pick_list("exclude") + pick_list("extend-exclude")),
-        selection=Selection(select=list(args.get("select") or []), extend_select=list(args.get("extend_select") or []),
-                            ignore=list(args.get("ignore") or []),
-                            advisory_flag=bool(args.get("flax_advisory")) or _true(config.get("flax-advisory"))),
-    )
+    def _wanted_by(self, guide: StyleGuide) -> Callable[[Rule], bool]:
+        explicit = [*(self.options.select or []), *(self.options.extend_select or [])]
+        advisory_flag = bool(self.options.flax_advisory)
+
+        def wanted(rule: Rule) -> bool:
+            if rule.advisory and not advisory_wanted(rule.code, explicit, advisory_flag):
+                return False
+            return guide.should_report_error(rule.code) is Decision.Selected
+
+        return wanted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -243,3 +244,66 @@ def test_a_bad_team_rule_file_is_one_line_and_exit_2(tree, broken, where):
         run = cli(command, "--flax-extra-rules", "team", "m.py", cwd=tree)
         assert run.returncode == 2 and "Traceback" not in run.stderr
         assert len(run.stderr.strip().splitlines()) == 1 and "FLX992.yml" in run.stderr and where in run.stderr
+
+
+# [flake8] sections as projects write them; `check` must drop exactly what flake8 drops.
+FLAKE8_CONFIGS = {
+    "extend-ignore": "extend-ignore = FLX201,FLX30\n",
+    "ignore replaces the default list": "ignore = FLX1,E,W\n",
+    "per-file-ignores": "per-file-ignores =\n  legacy/*.py:FLX1\n  */nnx_*.py:FLX202\n  mutable_arrays_era.py:FLX3\n",
+    "exclude": "exclude = vendored,*_era.py\n",
+    "extend-exclude and select": "extend-exclude = legacy\nselect = F,E\nextend-ignore = FLX110\n",
+}
+
+
+@pytest.fixture()
+def project(tmp_path):
+    """The examples at three places: the top, legacy/ and vendored/ (findings from many codes)."""
+    for directory in (tmp_path, tmp_path / "legacy", tmp_path / "vendored"):
+        directory.mkdir(exist_ok=True)
+        for example in (ROOT / "examples").glob("*.py"):
+            shutil.copy(example, directory / example.name)
+    return tmp_path
+
+
+def _flake8_findings(cwd: Path, *args: str) -> set[tuple]:
+    run = subprocess.run([sys.executable, "-m", "flake8", *args, "."], cwd=cwd, capture_output=True, text=True)
+    assert run.returncode in (0, 1), run.stderr
+    rows = [line.split(":", 3) for line in run.stdout.splitlines()]
+    return {(os.path.normpath(p), int(line), int(col), rest.split()[0]) for p, line, col, rest in rows
+            if rest.split()[0].startswith("FLX")}
+
+
+def _check_findings(cwd: Path, *args: str) -> set[tuple]:
+    run = cli("check", "--format", "json", *args, ".", cwd=cwd)
+    assert run.returncode in (0, 1), run.stderr
+    return {(os.path.normpath(r["path"]), r["line"], r["column"], r["code"]) for r in json.loads(run.stdout)}
+
+
+@pytest.mark.parametrize("name", FLAKE8_CONFIGS)
+def test_check_drops_what_flake8_drops_by_the_config(project, name):
+    everything = _check_findings(project)
+    (project / "setup.cfg").write_text("[flake8]\n" + FLAKE8_CONFIGS[name])
+    ours = _check_findings(project)
+    assert ours == _flake8_findings(project)
+    assert ours and ours < everything  # the config dropped some findings, not all
+
+
+def test_check_takes_flake8s_ignore_options_on_the_command_line(project):
+    args = ("--extend-ignore=FLX2", "--per-file-ignores=legacy/*:FLX1", "--extend-exclude=vendored")
+    ours = _check_findings(project, *args)
+    assert ours == _flake8_findings(project, *args) and ours
+
+
+def test_fix_leaves_what_the_config_ignores(project):
+    (project / "setup.cfg").write_text("[flake8]\nper-file-ignores = legacy/*.py:FLX201\nexclude = vendored\n")
+    run = cli("fix", "--diff", ".", cwd=project)
+    assert "+++ b/nnx_010_training.py" in run.stdout and "wrt=nnx.Param" in run.stdout
+    assert "legacy/nnx_010_training.py" not in run.stdout and "legacy/mutable_arrays_era.py" in run.stdout
+    assert "vendored" not in run.stdout + run.stderr
+
+
+def test_a_select_in_the_config_does_not_switch_the_command_off(project):
+    (project / "setup.cfg").write_text("[flake8]\nselect = E,W\n")
+    assert not _flake8_findings(project)
+    assert _check_findings(project) == _check_findings(project, "--select=FLX")
