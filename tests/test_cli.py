@@ -307,3 +307,21 @@ def test_a_select_in_the_config_does_not_switch_the_command_off(project):
     (project / "setup.cfg").write_text("[flake8]\nselect = E,W\n")
     assert not _flake8_findings(project)
     assert _check_findings(project) == _check_findings(project, "--select=FLX")
+
+
+LONG_MESSAGE = ("old_partial() is gone since the team moved to functools, and every call must now be written as "
+                "functools.partial(callable, *arguments) so that the configuration loader can introspect it later")
+
+
+def test_messages_are_never_cut(tree):
+    """JSON and SARIF carry the whole message; the text line too, as flake8 prints a plugin's message."""
+    assert len(LONG_MESSAGE) > 150
+    team_rules = TEAM_RULES.replace("message: old_partial() is gone", f"message: {LONG_MESSAGE}")
+    (tree / "team" / "FLX992.yml").write_text(team_rules)
+    (tree / "p.py").write_text("old_partial(f, 1)\n")
+    rows = json.loads(cli("check", "--format", "json", "--flax-extra-rules", "team", "p.py", cwd=tree).stdout)
+    assert rows[0]["message"] == LONG_MESSAGE, "needs the engine's Finding.message uncut"
+    sarif = json.loads(cli("check", "--format", "sarif", "--flax-extra-rules", "team", "p.py", cwd=tree).stdout)
+    assert sarif["runs"][0]["results"][0]["message"]["text"].startswith(LONG_MESSAGE + "; fix: ")
+    text = cli("check", "--flax-extra-rules", "team", "p.py", cwd=tree).stdout
+    assert text.startswith(f"p.py:1:1: FLX992 {LONG_MESSAGE}; fix: ")
