@@ -11,14 +11,15 @@ import difflib
 import sys
 from pathlib import Path
 
+from flake8.exceptions import ExecutionError
+
 from flake8_flax import __version__, docs, report
 from flake8_flax.catalog import Catalog, RuleError, load_catalog
 from flake8_flax.engine import lint
 from flake8_flax.fixer import fix_source
 from flake8_flax.noqa import NoqaFilter, file_is_ignored
-from flake8_flax.settings import Settings, merge, read_flake8_config
-from flake8_flax.sources import (SourceError, Unit, encoding_of, iter_files, notebook_with_text, read_unit,
-                                 write_atomic)
+from flake8_flax.settings import Settings
+from flake8_flax.sources import SourceError, Unit, encoding_of, notebook_with_text, read_unit, write_atomic
 from flake8_flax.targets import parse_targets
 
 
@@ -26,12 +27,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report")
     parser.add_argument("--extend-select", type=_codes, help="codes or prefixes to report in addition")
-    parser.add_argument("--ignore", type=_codes, help="codes or prefixes not to report")
+    parser.add_argument("--ignore", type=_codes, help="codes or prefixes not to report (replaces the config's)")
+    parser.add_argument("--extend-ignore", type=_codes, help="codes or prefixes not to report, in addition")
+    parser.add_argument("--per-file-ignores", metavar="PATTERN:CODES", help="as flake8's: 'tests/*.py:FLX2 old.py:FLX'")
     parser.add_argument("--flax-target-version", metavar="VERSION")
     parser.add_argument("--jax-target-version", metavar="VERSION")
     parser.add_argument("--flax-extra-rules", type=_codes, metavar="DIRS", help="directories of extra rule files")
     parser.add_argument("--flax-advisory", action="store_true", help="also report the advisory rules")
-    parser.add_argument("--exclude", type=_codes, help="comma-separated names or globs to skip")
+    parser.add_argument("--exclude", type=_codes, help="comma-separated names or globs to skip (replaces the config's)")
+    parser.add_argument("--extend-exclude", type=_codes, help="names or globs to skip, in addition")
 
 
 def _codes(value: str) -> list[str]:
@@ -61,15 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class Session:
-    """Settings, rules and targets for one command run."""
+    """Settings, rules and targets for one command run; flake8's config is the one found from ``root``
+    (default: the working directory, as flake8 looks)."""
 
-    def __init__(self, args: argparse.Namespace):
-        settings: Settings = merge(read_flake8_config(Path.cwd()), vars(args))
-        self.settings = settings
+    def __init__(self, args: argparse.Namespace, root: Path | None = None):
+        self.settings = settings = Settings(vars(args), root)
         self.catalog: Catalog = load_catalog(settings.extra_rules)
         self.targets = parse_targets(settings.flax_target, settings.jax_target)
-        settings.selection.advisory = frozenset(self.catalog.advisory_codes)
-        self.wanted = lambda rule: settings.selection(rule.code)  # one function: the engine plans per function
 
     def findings(self, unit: Unit) -> list[report.Located]:
         text = unit.text.lstrip("\ufeff")
@@ -78,7 +80,7 @@ class Session:
             return []
         noqa = NoqaFilter(lines)
         located = []
-        for finding in lint(text, self.catalog, self.targets, self.wanted):
+        for finding in lint(text, self.catalog, self.targets, self.settings.wanted_for(unit.path)):
             if not noqa.suppressed(finding.line, finding.code):
                 cell, line = unit.locate(finding.line)
                 located.append(report.Located(str(unit.path), cell, line, finding))
@@ -88,7 +90,7 @@ class Session:
 def run_check(args: argparse.Namespace, session: Session) -> int:
     items: list[report.Located] = []
     errors = 0
-    for path in iter_files(args.paths, session.settings.exclude):
+    for path in session.settings.files(args.paths):
         try:
             items.extend(session.findings(read_unit(path)))
         except SourceError as exc:
@@ -109,10 +111,10 @@ def run_check(args: argparse.Namespace, session: Session) -> int:
     return 0 if args.exit_zero or not items else 1
 
 
-def _fix_text(text: str, session: Session, unsafe: bool) -> tuple[str, list, str | None]:
+def _fix_text(path: Path, text: str, session: Session, unsafe: bool) -> tuple[str, list, str | None]:
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     result = fix_source(text[len(bom):], session.catalog, session.targets, unsafe=unsafe,
-                        wanted=session.wanted)
+                        wanted=session.settings.wanted_for(path))
     return bom + result.source, result.fixed, result.error
 
 
@@ -120,14 +122,14 @@ def run_fix(args: argparse.Namespace, session: Session) -> int:
     changed_files = 0
     errors = 0
     remaining = 0
-    for path in iter_files(args.paths, session.settings.exclude):
+    for path in session.settings.files(args.paths):
         try:
             unit = read_unit(path)
         except SourceError as exc:
             print(f"flake8-flax: {exc}", file=sys.stderr)
             errors += 1
             continue
-        new_text, fixed, error = _fix_text(unit.text, session, args.unsafe_fixes)
+        new_text, fixed, error = _fix_text(path, unit.text, session, args.unsafe_fixes)
         if error:
             print(f"flake8-flax: {path}: {error}", file=sys.stderr)
             errors += 1
@@ -167,7 +169,7 @@ def run_explain(args: argparse.Namespace, catalog: Catalog) -> int:
     if not rules:
         print(f"flake8-flax: unknown rule {args.code}", file=sys.stderr)
         return 2
-    sys.stdout.write(docs.render_page(args.code.upper(), rules))
+    sys.stdout.write(docs.render_page(catalog, args.code.upper()))
     return 0
 
 
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             return serve()
         session = Session(args)
         return run_check(args, session) if args.command == "check" else run_fix(args, session)
-    except (RuleError, SourceError, ValueError) as exc:
+    except (RuleError, SourceError, ValueError, ExecutionError) as exc:
         print(f"flake8-flax: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
