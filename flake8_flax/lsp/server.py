@@ -1,13 +1,12 @@
 """The language server: diagnostics on open, change (debounced) and save; quick fixes, a fix-all and a noqa action.
 
-Settings are the CLI's (:class:`flake8_flax.cli.Session`), read from the ``[flake8]`` section found from the
-document's workspace folder upwards, re-read on every lint (a few stat calls) so an edited config applies at once.
+Settings are ``flake8-flax check``'s (:class:`flake8_flax.cli.Session`) for the document's workspace folder; the
+config files there and above are looked at on every lint (a few stat calls), so an edited config applies at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -61,16 +60,6 @@ def _stamp(root: Path) -> tuple:
     return tuple(stamp)
 
 
-def _new_session(root: Path) -> Session:
-    """The session ``flake8-flax check`` would have, run in ``root`` (flake8 reads its config from there)."""
-    previous = os.getcwd()
-    os.chdir(root)
-    try:
-        return Session(build_parser().parse_args(["check"]))
-    finally:
-        os.chdir(previous)
-
-
 class FlaxServer(LanguageServer):
     def __init__(self) -> None:
         cells = [types.NotebookCellLanguage(language="python")]
@@ -120,7 +109,7 @@ class FlaxServer(LanguageServer):
         cache_key = (root, _stamp(root))
         if cache_key not in self.sessions:
             try:
-                self.sessions[cache_key] = _new_session(root)
+                self.sessions[cache_key] = Session(build_parser().parse_args(["check"]), root)
             except (RuleError, SourceError, ValueError) as exc:
                 self.sessions[cache_key] = f"flake8-flax: {exc}"
         found = self.sessions[cache_key]
@@ -285,7 +274,8 @@ class FlaxServer(LanguageServer):
         if result is None or result.session is None or not parses(result.buffer.text):
             return action
         session = result.session
-        fixed = fix_source(result.buffer.text, session.catalog, session.targets, unsafe=False, wanted=session.wanted)
+        wanted = session.settings.wanted_for(Path(to_fs_path(key) or key))
+        fixed = fix_source(result.buffer.text, session.catalog, session.targets, unsafe=False, wanted=wanted)
         if fixed.error is None:
             action.edit = self.edit(result.buffer, fixed.source)
         return action
