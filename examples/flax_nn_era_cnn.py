@@ -9,11 +9,13 @@ from flax import nn, optim
 
 
 class CNN(nn.Module):
-    def apply(self, x, num_classes=10):
-        x = nn.Conv(x, features=32, kernel_size=(3, 3))
+    def apply(self, x, num_classes=10, train=True):
+        conv = nn.Conv.partial(kernel_size=(3, 3), bias=False)
+        x = conv(x, features=32)
         x = nn.relu(x)
         x = nn.avg_pool(x, window_shape=(2, 2), strides=(2, 2))
         x = x.reshape((x.shape[0], -1))
+        x = nn.dropout(x, rate=0.5, deterministic=not train)
         x = nn.Dense(x, features=num_classes)
         return nn.log_softmax(x)
 
