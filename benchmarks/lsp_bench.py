@@ -57,8 +57,9 @@ class Client:
         return message
 
     def diagnostics(self, uri: str, version: int) -> list:
-        return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                         and m["params"]["uri"] == uri and m["params"].get("version") == version)["params"]["diagnostics"]
+        message = self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                            and m["params"]["uri"] == uri and m["params"].get("version") == version)
+        return message["params"]["diagnostics"]
 
 
 def _cpu_seconds(pid: int) -> float:

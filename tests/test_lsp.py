@@ -66,7 +66,8 @@ async def start(lsp_client: LanguageClient, request, capabilities: str) -> None:
     lsp_client.root = root
     lsp_client.diagnostics = Published()
     lsp_client.registrations = []
-    lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda ls, params: ls.registrations.extend(params.registrations))
+    lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)(
+        lambda ls, params: ls.registrations.extend(params.registrations))
     result = await lsp_client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities(capabilities),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="work")]))
@@ -173,7 +174,8 @@ async def test_unsafe_fix_is_labelled_and_never_preferred(client: LanguageClient
     fix = (await actions(client, uri, diagnostics[0], only=["quickfix"]))[0]
     assert fix.title == "Fix FLX101 (unsafe fix): from flax import linen as nn" and not fix.is_preferred
     (edits,) = edits_of(fix).values()
-    assert apply(SAFE_AND_UNSAFE, edits, client.encoding) == SAFE_AND_UNSAFE.replace("import nn\n", "import linen as nn\n")
+    fixed = apply(SAFE_AND_UNSAFE, edits, client.encoding)
+    assert fixed == SAFE_AND_UNSAFE.replace("import nn\n", "import linen as nn\n")
 
 
 @pytest.mark.asyncio
