@@ -27,7 +27,7 @@ def cache_dir() -> Path:
 
 def fingerprint(directories: list[Path]) -> str:
     digest = hashlib.sha256(sys.version.encode())
-    files = sorted(Path(__file__).parent.glob("*.py"))
+    files = sorted(Path(__file__).parent.glob("*.py")) + sorted(Path(__file__).parent.glob("*.yml"))
     for directory in directories:
         files += sorted(directory.rglob("*.yml"))
     for path in files:

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from flake8_flax import cache
+from flake8_flax.names import Names
 from flake8_flax.triggers import triggers
 
 PACKAGE_DATA = Path(__file__).parent  # an installed wheel holds rules/ and rule-utils/ here
 SOURCE_DATA = Path(__file__).resolve().parent.parent  # a source checkout / editable install
+NAMES_FILE = PACKAGE_DATA / "canonical-names.yml"
 
 TOP_KEYS = {"id", "language", "rule", "constraints", "utils", "transform", "fix", "message", "note",
             "severity", "url", "metadata", "files", "ignores"}
@@ -89,6 +91,7 @@ class Catalog:
 
     rules: tuple[Rule, ...]
     newest: dict[str, tuple[int, ...]]
+    names: Names  # how the rules spell names (canonical-names.yml)
 
     def by_code(self, code: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.code == code]
@@ -369,7 +372,8 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
                 version = parse_version(rule.meta[key])
                 package = rule.meta["package"]
                 newest[package] = max(newest.get(package, version), version)
-    return Catalog(rules=tuple(sorted(rules, key=lambda r: (r.code, r.index))), newest=newest)
+    names = Names.from_data(_read_yaml(NAMES_FILE)[0])
+    return Catalog(rules=tuple(sorted(rules, key=lambda r: (r.code, r.index))), newest=newest, names=names)
 
 
 @functools.lru_cache(maxsize=8)

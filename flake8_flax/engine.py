@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ast_grep_py import SgNode, SgRoot
 
 from flake8_flax.catalog import Catalog, Rule
+from flake8_flax.names import View, canonical_view
 
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 HINT_WIDTH = 120
@@ -35,6 +36,8 @@ class Finding:
     message: str
     edit: Edit | None  # None when the rule has no fix or the target version lacks the replacement
     fixed_lines: str = ""  # the edited lines as they read after the fix, for the hint
+    imports: tuple[str, ...] = ()  # import statements the fix needs (the fixer adds those the file lacks)
+    view_range: tuple[int, int] = (0, 0)  # the matched node in the text the rules saw
 
     @property
     def code(self) -> str:
@@ -57,7 +60,33 @@ def _one_line(text: str) -> str:
     return flat if len(flat) <= HINT_WIDTH else flat[: HINT_WIDTH - 3] + "..."
 
 
-def _substitute(template: str, node: SgNode, source: str) -> str:
+class Spelling:
+    """How template text reaches the file: captures as the file's own text, literal names in its spelling.
+    Without a canonical view both are the identity."""
+
+    def __init__(self, source: str, view: View | None = None, names: bool = True):
+        self.source, self.view, self.names = source, view, names
+        self.imports: list[str] = []  # the imports the spelled text needs
+        self.failed = False  # a name that cannot be spelled in this file
+
+    def captured(self, start: int, end: int) -> str:
+        if self.view is None:
+            return self.source[start:end]
+        return self._checked(self.view.source_text(start, end, self.imports))
+
+    def literal(self, text: str) -> str:
+        if self.view is None or not self.names:  # messages name the API as the rules do
+            return text
+        return self._checked(self.view.spell_back(text, self.imports))
+
+    def _checked(self, text: str | None) -> str:
+        if text is None:
+            self.failed = True
+            return ""
+        return text
+
+
+def _substitute(template: str, node: SgNode, spelling: Spelling) -> str:
     def value(match: re.Match[str]) -> str:
         many, one = match.groups()
         if many:
@@ -66,14 +95,22 @@ def _substitute(template: str, node: SgNode, source: str) -> str:
                 return ""
             if nodes[-1].kind() == ",":  # a trailing comma would double up in `f($$$A, extra)`
                 nodes = nodes[:-1]
-            return source[nodes[0].range().start.index : nodes[-1].range().end.index] if nodes else ""
+            return spelling.captured(nodes[0].range().start.index, nodes[-1].range().end.index) if nodes else ""
         transformed = node.get_transformed(one)
         if transformed is not None:
-            return transformed
+            return spelling.literal(transformed)
         captured = node.get_match(one)
-        return captured.text() if captured is not None else ""
+        if captured is None:
+            return ""
+        rng = captured.range()
+        return spelling.captured(rng.start.index, rng.end.index)
 
-    return METAVAR_RE.sub(value, template)
+    out, last = [], 0
+    for match in METAVAR_RE.finditer(template):
+        out += [spelling.literal(template[last:match.start()]), value(match)]
+        last = match.end()
+    out.append(spelling.literal(template[last:]))
+    return "".join(out)
 
 
 def _line_bounds(source: str, start: int, end: int) -> tuple[int, int]:
@@ -82,20 +119,45 @@ def _line_bounds(source: str, start: int, end: int) -> tuple[int, int]:
     return line_start, len(source) if line_end == -1 else line_end + 1
 
 
-def make_edit(rule: Rule, node: SgNode, source: str) -> Edit:
-    """Fill the fix template like the ast-grep CLI: metavariables, and re-indented continuation lines.
+def make_edit(rule: Rule, node: SgNode, source: str, view: View | None = None) -> tuple[Edit, list[str]] | None:
+    """Fill the fix template like the ast-grep CLI: metavariables, and re-indented continuation lines; with the
+    imports the fix needs. ``node`` is from ``view.text`` when there is a view; the edit is on ``source``.
 
-    An empty fix on a node that stands alone on its lines deletes those lines entirely.
+    An empty fix on a node that stands alone on its lines deletes those lines entirely. None when the fix
+    cannot be written in this file's spelling, or would edit a base that the view respelled.
     """
     rng = node.range()
     start, end = rng.start.index, rng.end.index
+    spelling = Spelling(source, view)
+    prefix = suffix = ""
+    if view is not None:
+        if view.overlaps(start, end, derived=True):
+            return None
+        inner = view.span_at(start)  # an edit that starts or ends inside a respelled name takes the whole name
+        if inner is not None:
+            prefix, start = view.text[inner.view_start:start], inner.view_start
+        inner = view.span_at(end)
+        if inner is not None:
+            suffix, end = view.text[end:inner.view_end], inner.view_end
+        start, end = view.to_source(start), view.to_source(end)
+        if start is None or end is None:
+            return None
     line_start, line_end = _line_bounds(source, start, end)
     indent = re.match(r"[ \t]*", source[line_start:start]).group(0)
     template = (rule.fix or "").rstrip("\n").replace("\n", "\n" + indent)
-    text = _substitute(template, node, source)
+    text = spelling.literal(prefix) + _substitute(template, node, spelling) + spelling.literal(suffix)
+    if spelling.failed:
+        return None
+    imports = spelling.imports + [imp for imp in rule.meta.get("imports", []) if _binds_a_word_of(imp, text)]
     if not text and not source[line_start:start].strip() and not source[end:line_end].strip():
-        return Edit(line_start, line_end, "")
-    return Edit(start, end, text)
+        return Edit(line_start, line_end, ""), imports
+    return Edit(start, end, text), imports
+
+
+def _binds_a_word_of(statement: str, text: str) -> bool:
+    """Is the name an import statement binds (``import jax`` -> jax) used in ``text``?"""
+    bound = statement.split(" as ")[-1] if " as " in statement else statement.split()[-1].split(".")[0]
+    return re.search(rf"(?<![\w.]){re.escape(bound)}(?!\w)", text) is not None
 
 
 def _fixed_lines(source: str, edit: Edit) -> str:
@@ -150,12 +212,22 @@ def _may_match(root: SgNode, rules: list[Rule]) -> list[Rule]:
 
 def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | None = None,
          wanted: Callable[[Rule], bool] | None = None) -> list[Finding]:
-    """All findings of the wanted rules in ``source``, sorted by position; one finding per rule and node."""
+    """All findings of the wanted rules in ``source``, sorted by position; one finding per rule and node.
+
+    The rules see the file in canonical spelling (``names.canonical_view``); positions and fixes are the file's.
+    """
     targets = {**catalog.newest, **(targets or {})}
-    rules = active_rules(catalog, targets, source, wanted)
-    if not rules:
+    hidden = catalog.names.hidden_words(source)
+    if not active_rules(catalog, targets, f"{source}\n{hidden}" if hidden else source, wanted):
         return []
     root = SgRoot(source, "python").root()
+    view = canonical_view(source, root, catalog.names)
+    text = source if view is None else view.text
+    rules = active_rules(catalog, targets, text, wanted)
+    if not rules:
+        return []
+    if view is not None:
+        root = SgRoot(text, "python").root()
     file_facts: dict[str, bool] = {}
 
     def holds(condition: dict) -> bool:
@@ -173,14 +245,49 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
             key = (rule.code, rng.start.index, rng.end.index)
             if key in findings:
                 continue
-            edit = make_edit(rule, node, source) if with_fix else None
-            findings[key] = Finding(
-                rule=rule,
-                line=rng.start.line + 1,
-                col=rng.start.column,
-                end_line=rng.end.line + 1,
-                message=_one_line(_substitute(rule.message, node, source)),
-                edit=edit,
-                fixed_lines=_fixed_lines(source, edit) if edit else "",
-            )
+            finding = _finding(rule, node, source, view, with_fix)
+            if finding is not None:
+                findings[key] = finding
+    if view is not None:
+        findings = _without_import_echoes(findings, view)
     return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
+
+
+def _finding(rule: Rule, node: SgNode, source: str, view: View | None, with_fix: bool) -> Finding | None:
+    rng = node.range()
+    made = make_edit(rule, node, source, view) if with_fix else None
+    edit, imports = made if made is not None else (None, [])
+    message = _one_line(_substitute(rule.message, node, Spelling(source, view, names=False)))
+    if view is None:
+        line, col, end_line = rng.start.line + 1, rng.start.column, rng.end.line + 1
+    else:
+        start, end = rng.start.index, rng.end.index
+        if view.overlaps(start, end, derived=True) and not _strictly_contains(start, end, view):
+            return None  # the finding belongs to the class that derives from Flax directly
+        start_at = view.to_source(start) if view.span_at(start) is None else view.to_source(view.span_at(start).view_start)
+        end_at = view.to_source(end) if view.span_at(end) is None else view.to_source(view.span_at(end).view_end)
+        if start_at is None or end_at is None:
+            return None  # in the imports appended for the rules
+        (line, col), end_line = view.position(start_at), view.position(end_at)[0]
+    return Finding(rule=rule, line=line, col=col, end_line=end_line, message=message, edit=edit,
+                   fixed_lines=_fixed_lines(source, edit) if edit else "", imports=tuple(imports),
+                   view_range=(rng.start.index, rng.end.index))
+
+
+def _strictly_contains(start: int, end: int, view: View) -> bool:
+    return all(start < s.view_start and s.view_end <= end for s in view.overlaps(start, end, derived=True))
+
+
+def _without_import_echoes(findings: dict, view: View) -> dict:
+    """``from flax.nnx import VariableState`` is reported (and fixed) at the import, which keeps the uses of the
+    name working: a finding on a use respelled from that import, of the same code, is the same finding again."""
+    statements = {span.statement for span in view.spans if span.statement[0] >= 0}
+    flagged = set()
+    for finding in findings.values():
+        start = view.to_source(finding.view_range[0])
+        flagged |= {(finding.code, s) for s in statements if start is not None and s[0] <= start < s[1]}
+    if not flagged:
+        return findings
+    return {key: finding for key, finding in findings.items()
+            if not any((finding.code, span.statement) in flagged
+                       for span in view.overlaps(*finding.view_range, derived=False))}

@@ -110,7 +110,7 @@ def fix_source(
         new_source, applied = apply_edits(source, [f.edit for f in todo])
         applied_ids = {id(e) for e in applied}
         done = [f for f in todo if id(f.edit) in applied_ids]
-        imports = [imp for f in done for imp in f.rule.meta.get("imports", [])]
+        imports = [imp for f in done for imp in f.imports]
         new_source = add_imports(new_source, imports)
         if new_source == source:
             break

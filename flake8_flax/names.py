@@ -1,0 +1,383 @@
+"""What a file's names mean, and the canonical view the rules see.
+
+Rules are written in one spelling (``canonical-names.yml``: ``nnx.Optimizer``, ``nn.Dense`` with
+``import flax.linen as nn``, ...). A file that spells a name otherwise (``from flax import nnx as nn``,
+``from flax.nnx import Optimizer``, ``import flax`` then ``flax.linen.Dense``) is shown to the rules respelled, with
+the imports of the canonical names appended after its last line; findings and fixes are mapped back to the file's
+own text and spelling.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ast_grep_py import SgNode
+
+IMPORTS = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
+CLASSES = {"rule": {"kind": "class_definition"}}
+DOTTED_RE = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)(?!\w)(?!\s*=[^=])")
+# An identifier in these places is not a reference to a binding: (parent kind, the field it fills, or None: any).
+NOT_REFERENCES = {("attribute", "attribute"), ("keyword_argument", "name"), ("function_definition", "name"),
+                  ("class_definition", "name"), ("parameters", None), ("lambda_parameters", None),
+                  ("default_parameter", "name"), ("typed_parameter", None), ("typed_default_parameter", "name"),
+                  ("global_statement", None), ("nonlocal_statement", None), ("dotted_name", None),
+                  ("aliased_import", None), ("import_statement", None), ("import_from_statement", None)}
+
+
+@dataclass(frozen=True)
+class Names:
+    """The canonical spelling table (``canonical-names.yml``)."""
+
+    modules: dict[str, tuple[str, str]]  # module -> (the name rules use for it, the import that binds it)
+    equivalents: dict[str, str] = field(default_factory=dict)
+    classes: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Names:
+        return cls(modules={k: (v[0], v[1]) for k, v in data["modules"].items()},
+                   equivalents=dict(data.get("equivalents") or {}), classes=frozenset(data.get("classes") or ()))
+
+    @property
+    def roots(self) -> frozenset[str]:
+        return frozenset(module.split(".")[0] for module in self.modules)
+
+    def normal(self, qualified: str) -> str:
+        """``flax.nn.base.Module`` -> ``flax.nn.Module`` (the longest equivalent prefix replaced)."""
+        parts = qualified.split(".")
+        for i in range(len(parts), 0, -1):
+            head = ".".join(parts[:i])
+            if head in self.equivalents:
+                return ".".join([self.equivalents[head], *parts[i:]])
+        return qualified
+
+    def module_of(self, qualified: str) -> str | None:
+        """The longest module of the table that ``qualified`` is or lies in."""
+        parts = qualified.split(".")
+        for i in range(len(parts), 0, -1):
+            if ".".join(parts[:i]) in self.modules:
+                return ".".join(parts[:i])
+        return None
+
+    def spell(self, qualified: str) -> str | None:
+        """The canonical spelling: ``flax.nnx.Optimizer`` -> ``nnx.Optimizer``."""
+        qualified = self.normal(qualified)
+        module = self.module_of(qualified)
+        return None if module is None else self.modules[module][0] + qualified[len(module):]
+
+    def hidden_words(self, source: str) -> str:
+        """Words a respelling may add to ``source``: the rules' names of the modules whose package it mentions."""
+        return " ".join(name for module, (name, _) in self.modules.items() if module.split(".")[0] in source)
+
+
+@dataclass(frozen=True)
+class Binding:
+    qualified: str
+    statement: tuple[int, int]  # the import statement (character range) that binds it; (-1, -1) for others
+
+
+def _field_of(node: SgNode, parent: SgNode) -> str | None:
+    for name in ("attribute", "name", "alias", "module_name", "object", "value"):
+        child = parent.field(name)
+        if child is not None and child.range() == node.range():
+            return name
+    return None
+
+
+def _is_reference(node: SgNode) -> bool:
+    parent = node.parent()
+    if parent is None:
+        return False
+    kind = parent.kind()
+    if (kind, None) in NOT_REFERENCES:
+        return False
+    return not any(kind == k and f is not None and _field_of(node, parent) == f for k, f in NOT_REFERENCES)
+
+
+def bindings(root: SgNode) -> dict[str, Binding | None]:
+    """Every name an import binds, file-wide, to the qualified name it refers to; None where two imports of
+    the file bind it differently (the name's meaning then depends on the scope, and rules stay out of it)."""
+    found: dict[str, Binding | None] = {}
+
+    def bind(name: str, qualified: str, statement: SgNode) -> None:
+        rng = statement.range()
+        binding = Binding(qualified, (rng.start.index, rng.end.index))
+        if name in found and (found[name] is None or found[name].qualified != qualified):
+            found[name] = None
+        else:
+            found.setdefault(name, binding)
+
+    for statement in root.find_all(IMPORTS):
+        if statement.kind() == "import_statement":
+            for child in statement.children():
+                if child.kind() == "dotted_name":
+                    bind(child.text().split(".")[0], child.text().split(".")[0], statement)
+                elif child.kind() == "aliased_import":
+                    bind(child.field("alias").text(), child.field("name").text(), statement)
+            continue
+        module = statement.field("module_name")
+        if module is None or module.kind() != "dotted_name":
+            continue  # relative imports name the project's own modules
+        for child in statement.children():
+            if child.range() == module.range():
+                continue
+            if child.kind() == "dotted_name":
+                bind(child.text(), f"{module.text()}.{child.text()}", statement)
+            elif child.kind() == "aliased_import":
+                bind(child.field("alias").text(), f"{module.text()}.{child.field('name').text()}", statement)
+    return found
+
+
+def _assigned(source: str, name: str) -> bool:
+    return re.search(rf"^[ \t]*{re.escape(name)}[ \t]*(:[^=\n]*)?=(?!=)", source, re.M) is not None
+
+
+@dataclass(frozen=True)
+class Span:
+    """One respelled piece: ``source[start:end]`` reads ``text`` in the view, at ``view_start``."""
+
+    start: int
+    end: int
+    text: str
+    view_start: int = 0
+    derived: bool = False  # a subclass's base shown as the Flax class: no fix may edit it
+    statement: tuple[int, int] = (-1, -1)  # the import of a member (not a module) that made the respelling
+
+    @property
+    def view_end(self) -> int:
+        return self.view_start + len(self.text)
+
+
+class View:
+    """The source as the rules see it, and the way back to the file's positions and spelling."""
+
+    def __init__(self, source: str, spans: list[Span], trailer: list[str], names: Names,
+                 found: dict[str, Binding | None], canonical: dict[str, str]):
+        pieces, shift, placed = [], 0, []
+        last = 0
+        for span in sorted(spans, key=lambda s: s.start):
+            pieces += [source[last:span.start], span.text]
+            placed.append(Span(span.start, span.end, span.text, span.start + shift, span.derived, span.statement))
+            shift += len(span.text) - (span.end - span.start)
+            last = span.end
+        pieces.append(source[last:])
+        body = "".join(pieces)
+        self.trailer_start = len(body)
+        if trailer:
+            body += ("" if body.endswith("\n") or not body else "\n") + "\n".join(trailer) + "\n"
+        self.text = body
+        self.source = source
+        self.spans = placed
+        self._starts = [span.view_start for span in placed]
+        self.names = names
+        self.bindings = {name: b.qualified for name, b in found.items() if b is not None}
+        self.canonical = canonical  # the view's names -> modules, for spelling fixes back
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+
+    def span_at(self, offset: int) -> Span | None:
+        """The respelled span that strictly contains ``offset`` (a view offset)."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0 and self.spans[i].view_start < offset < self.spans[i].view_end:
+            return self.spans[i]
+        return None
+
+    def to_source(self, offset: int) -> int | None:
+        """The file offset of a view offset; None inside a respelled span or in the appended imports."""
+        if offset > self.trailer_start:
+            return None
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i < 0:
+            return offset
+        span = self.spans[i]
+        if offset == span.view_start:
+            return span.start
+        if offset >= span.view_end:
+            return span.end + offset - span.view_end
+        return None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(1-based line, 0-based column) of a file offset."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line]
+
+    def overlaps(self, start: int, end: int, derived: bool) -> list[Span]:
+        return [s for s in self.spans if s.derived == derived and s.view_start < end and start < s.view_end]
+
+    def source_text(self, start: int, end: int, imports: list[str]) -> str | None:
+        """The file's own text for a view range, or the view's text spelled back when the range cuts a span."""
+        a, b = self.to_source(start), self.to_source(end)
+        if a is not None and b is not None:
+            return self.source[a:b]
+        return self.spell_back(self.text[start:end], imports)
+
+    def spell_back(self, text: str, imports: list[str]) -> str | None:
+        """Canonical spelling -> the file's (``nnx.Param`` -> ``nn.Param`` where ``nn`` is flax.nnx); the
+        imports a name needs that the file does not bind are appended to ``imports``. None when a name cannot
+        be spelled in this file (its canonical name means something else here)."""
+        failed = False
+
+        def one(match: re.Match[str]) -> str:
+            nonlocal failed
+            head, rest = match.group(1), match.group(2)
+            module = self.canonical.get(head)
+            if module is None or self.bindings.get(head) == module:
+                return match.group(0)
+            spelled = self._spelling(self.names.normal(module + rest))
+            if spelled is not None:
+                return spelled
+            if head in self.bindings or _assigned(self.source, head):
+                failed = True
+                return match.group(0)
+            imports.append(self.names.modules[module][1])
+            return match.group(0)
+
+        out = DOTTED_RE.sub(one, text)
+        return None if failed else out
+
+    def _spelling(self, qualified: str) -> str | None:
+        best: tuple[int, int, str] | None = None
+        for name, bound in self.bindings.items():
+            bound = self.names.normal(bound)
+            if qualified == bound or qualified.startswith(bound + "."):
+                spelled = name + qualified[len(bound):]
+                key = (-len(bound), len(spelled), spelled)
+                if best is None or key < best:
+                    best = key
+        return None if best is None else best[2]
+
+
+def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
+    """The view of ``source`` in canonical spelling, or None when the file already reads that way."""
+    found = bindings(root)
+    roots = names.roots
+    # The view's names: the canonical names the file binds already, then those a respelling introduces.
+    canonical: dict[str, str] = {}
+    for name, binding in found.items():
+        if binding is not None and names.normal(binding.qualified) in names.modules:
+            module = names.normal(binding.qualified)
+            if names.modules[module][0] == name:
+                canonical[name] = module
+    plans: dict[str, tuple[str, Binding]] = {}  # file name -> its canonical spelling
+    for name, binding in found.items():
+        if binding is None or binding.qualified.split(".")[0] not in roots or binding.qualified.startswith("jax._"):
+            continue
+        spelled = names.spell(binding.qualified)
+        if spelled is None or _assigned(source, name):
+            continue
+        module = names.module_of(names.normal(binding.qualified))
+        if module != names.normal(binding.qualified) and "." not in module:
+            continue  # `from jax import tree_map`: rules judge such imports of a package's own names themselves
+        if spelled == name:  # still respell chains through it: `flax.linen.Dense` with `import flax`
+            if any(source.find(name + module[len(binding.qualified):] + ".") >= 0 for module in names.modules
+                   if module.startswith(binding.qualified + ".") and names.modules[module][0] != module):
+                plans[name] = (spelled, binding)
+            continue
+        plans[name] = (spelled, binding)
+    spans: list[Span] = []
+    if plans:
+        spans = _reference_spans(root, plans, names, lambda head, module: _claim(head, module, source, root, found, canonical))
+    spans += _subclass_spans(root, found, names, canonical, {s.start for s in spans})
+    used = {s.text.split(".")[0] for s in spans}
+    for name, (spelled, binding) in plans.items():  # `from flax import nnx as fnx`: the file imports flax.nnx
+        module = names.normal(binding.qualified)
+        if module in names.modules and _claim(spelled, module, source, root, found, canonical):
+            used.add(spelled)
+    trailer = [names.modules[module][1] for head, module in canonical.items()
+               if head in used and (found.get(head) is None or found[head].qualified != module)]
+    if not spans and not trailer:
+        return None
+    return View(source, spans, trailer, names, found, canonical)
+
+
+def _claim(head: str, module: str, source: str, root: SgNode, found: dict[str, Binding | None],
+           canonical: dict[str, str]) -> bool:
+    """May the view use ``head`` for ``module``? Not where the file binds it to something else, nor where another
+    module took it (a file with both flax.nn and flax.linen: the first keeps ``nn``)."""
+    owner = found.get(head)
+    if head in found and (owner is None or owner.qualified != module):
+        return False
+    if head not in found and head not in canonical and (
+            _assigned(source, head) or any(_is_reference(n) for n in root.find_all(kind="identifier", regex=f"^{head}$"))):
+        return False  # the file uses the name unbound (or binds it some other way): not ours to give it meaning
+    return canonical.setdefault(head, module) == module
+
+
+def _reference_spans(root: SgNode, plans: dict[str, tuple[str, Binding]], names: Names, claim) -> list[Span]:
+    spans = []
+    pattern = "^(" + "|".join(re.escape(name) for name in plans) + ")$"
+    for node in root.find_all(kind="identifier", regex=pattern):
+        if not _is_reference(node):
+            continue
+        binding = plans[node.text()][1]
+        target, qualified = node, binding.qualified
+        # `flax.linen.Dense` with `import flax`: respell the longest chain that is a module of the table
+        chain, chain_name = node, qualified
+        while True:
+            parent = chain.parent()
+            if parent is None or parent.kind() != "attribute" or _field_of(chain, parent) != "object":
+                break
+            chain_name = f"{chain_name}.{parent.field('attribute').text()}"
+            chain = parent
+            if names.normal(chain_name) in names.modules:
+                target, qualified = chain, chain_name
+        text = names.spell(qualified)
+        if text is None or text == target.text():
+            continue
+        if not claim(text.split(".")[0], names.module_of(names.normal(qualified))):
+            continue
+        rng = target.range()
+        member = names.normal(binding.qualified) not in names.modules  # `from flax.nnx import VariableState`
+        spans.append(Span(rng.start.index, rng.end.index, text, statement=binding.statement if member else (-1, -1)))
+    return spans
+
+
+def _subclass_spans(root: SgNode, found: dict[str, Binding | None], names: Names, canonical: dict[str, str],
+                    taken: set[int]) -> list[Span]:
+    """``class B(A)`` with ``class A(nn.Module)`` in the same file: B's base ``A`` reads ``nn.Module``."""
+    if not names.classes:
+        return []
+    local: dict[str, str] = {}  # local class -> the Flax class it derives from
+    pending: list[tuple[str, list[SgNode]]] = []
+    for node in root.find_all(CLASSES):
+        supers = node.field("superclasses")
+        if supers is not None:
+            pending.append((node.field("name").text(), [c for c in supers.children() if c.is_named()]))
+    spans: list[Span] = []
+    changed = True
+    while changed:  # transitively, in any order of definition
+        changed = False
+        for name, bases in pending:
+            if name in local:
+                continue
+            for base in bases:
+                qualified = _qualified(base, found, names)
+                if qualified in names.classes:
+                    local[name] = qualified
+                elif base.kind() == "identifier" and base.text() in local and base.text() not in found:
+                    local[name] = local[base.text()]
+                    spelled = names.spell(local[name])
+                    rng = base.range()
+                    head = spelled.split(".")[0] if spelled else ""
+                    if spelled and canonical.get(head) == names.module_of(local[name]) and rng.start.index not in taken:
+                        spans.append(Span(rng.start.index, rng.end.index, spelled, derived=True))
+                else:
+                    continue
+                changed = True
+                break
+    return spans
+
+
+def _qualified(node: SgNode, found: dict[str, Binding | None], names: Names) -> str | None:
+    """The normal qualified name of a dotted reference (``nn.Module`` -> ``flax.linen.Module``), or None."""
+    if node.kind() == "subscript":
+        node = node.field("value")
+    if node is None or node.kind() not in ("identifier", "attribute"):
+        return None
+    head, *rest = node.text().split(".")
+    binding = found.get(head)
+    if binding is None:
+        return None
+    return names.normal(".".join([binding.qualified, *rest]))
