@@ -271,8 +271,9 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
         if module != names.normal(binding.qualified) and "." not in module:
             continue  # `from jax import tree_map`: rules judge such imports of a package's own names themselves
         if spelled == name:  # still respell chains through it: `flax.linen.Dense` with `import flax`
-            if any(source.find(name + module[len(binding.qualified):] + ".") >= 0 for module in names.modules
-                   if module.startswith(binding.qualified + ".") and names.modules[module][0] != module):
+            if any(source.find(name + module[len(binding.qualified):] + ".") >= 0
+                   for module in (*names.modules, *names.equivalents)
+                   if module.startswith(binding.qualified + ".") and names.spell(module) != module):
                 plans[name] = (spelled, binding)
             continue
         plans[name] = (spelled, binding)
