@@ -59,11 +59,12 @@ def _first_findings(catalog: Catalog, code: str) -> dict[str, tuple[str, Finding
         found: dict[str, tuple[str, Finding]] = {}
         rules = catalog.by_code(code)
         # each document on the version it was deprecated in, where it applies (some apply only before a version)
+        examples = dict.fromkeys(example["deprecated"] for r in rules for example in r.meta["examples"])
         for package, version in dict.fromkeys((r.meta["package"], r.meta["deprecated"]) for r in rules):
-            for example in rules[0].meta["examples"]:
-                for finding in lint(example["deprecated"], catalog, {package: parse_version(version)},
+            for source in examples:
+                for finding in lint(source, catalog, {package: parse_version(version)},
                                     wanted=lambda rule: rule.code == code):
-                    found.setdefault(finding.rule.id, (example["deprecated"], finding))
+                    found.setdefault(finding.rule.id, (source, finding))
         cached = _MATCHES[code] = catalog, found
     return cached[1]
 

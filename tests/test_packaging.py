@@ -16,10 +16,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
+@pytest.mark.slow
+def test_the_wheel_in_a_fresh_venv(tmp_path):
+    """One build and one venv (most of the time), then each use as its own check."""
+    installed = _install_the_wheel(tmp_path / "wheel")
+    work = tmp_path / "work"
+    for check in (_flake8_finds_the_examples, _explain_works_for_every_rule, _check_into_head_ends_quietly):
+        work.mkdir()
+        check(installed, work)
+        shutil.rmtree(work)
+
+
+def _install_the_wheel(tmp: Path) -> Path:
     """The bin/ directory of a fresh venv with only the wheel (and its dependencies) installed."""
-    tmp = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp / "dist"), str(ROOT)],
                    check=True, capture_output=True)
     wheel = next((tmp / "dist").glob("flake8_flax-*.whl"))
@@ -33,8 +42,7 @@ def installed(tmp_path_factory) -> Path:
     return bin_dir
 
 
-@pytest.mark.slow
-def test_wheel_installs_and_flake8_finds_the_examples(installed, tmp_path):
+def _flake8_finds_the_examples(installed: Path, tmp_path: Path) -> None:
     python = installed / "python"
     run = subprocess.run([str(python), "-m", "flake8", "--isolated", "--select", "FLX", "nnx_010_training.py"],
                          cwd=ROOT / "examples", capture_output=True, text=True)
@@ -45,8 +53,7 @@ def test_wheel_installs_and_flake8_finds_the_examples(installed, tmp_path):
     assert str(installed.parent) in where  # the rules came from the installed wheel, not from this checkout
 
 
-@pytest.mark.slow
-def test_explain_works_for_every_rule_from_the_wheel(installed, tmp_path):
+def _explain_works_for_every_rule(installed: Path, tmp_path: Path) -> None:
     """`explain` reads the pinned versions from the installed metadata (the wheel has no pyproject.toml)."""
     pins = dict(re.findall(r'"(flax|jax)==([\w.]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")))
     run = subprocess.run([str(installed / "flake8-flax"), "explain", "FLX201"], cwd=tmp_path, capture_output=True,
@@ -66,8 +73,7 @@ def test_explain_works_for_every_rule_from_the_wheel(installed, tmp_path):
     assert rules.returncode == 0 and rules.stdout.count("| [FLX") == count
 
 
-@pytest.mark.slow
-def test_check_into_head_ends_quietly(installed, tmp_path):
+def _check_into_head_ends_quietly(installed: Path, tmp_path: Path) -> None:
     """`check | head -1` on more output than a pipe holds: one line, no traceback."""
     for copy in range(150):
         for example in (ROOT / "examples").glob("*.py"):
