@@ -57,3 +57,57 @@ def as_alias(source: str, aliases: dict[str, str] | None = None) -> tuple[str, d
                 new_lines[i] = re.sub(pattern, replacement.format(alias=alias), body) + line[len(body):]
         out, used[name] = "".join(new_lines), alias
     return (out, used) if used else None
+
+
+MODULES = [  # a canonical import line, the module it imports, the name it binds
+    (r"^from flax import nnx$", "flax.nnx", "nnx"),
+    (r"^import flax\.linen as nn$", "flax.linen", "nn"),
+    (r"^from flax import nn$", "flax.nn", "nn"),
+    (r"^from flax import optim$", "flax.optim", "optim"),
+]
+
+
+def _uses(source: str, name: str) -> list[tuple[tuple[int, int], tuple[int, int], str]] | None:
+    """Every ``name.attr`` as (start, end, attr); None if ``name`` is also used otherwise or cannot tokenize."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+                  if t.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)]
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    uses = []
+    for i, token in enumerate(tokens):
+        if token.type != tokenize.NAME or token.string != name or (i and tokens[i - 1].string == "."):
+            continue
+        if i and tokens[i - 1].string == "import":
+            continue
+        if i + 2 >= len(tokens) or tokens[i + 1].string != "." or tokens[i + 2].type != tokenize.NAME:
+            return None
+        uses.append((token.start, tokens[i + 2].end, tokens[i + 2].string))
+    return uses
+
+
+def respelled(source: str, style: str) -> str | None:
+    """The program with one canonical module import written another way: ``member`` (``from flax.nnx import
+    Optimizer`` and ``Optimizer(...)``) or ``full`` (``import flax`` and ``flax.nnx.Optimizer(...)``). Lines
+    stay where they are. None if the program has no such import or the respelling would be ambiguous."""
+    lines = source.splitlines(keepends=True)
+    for pattern, module, name in MODULES:
+        rows = [i for i, line in enumerate(lines) if re.match(pattern, line.rstrip("\r\n"))]
+        if len(rows) != 1:
+            continue
+        uses = _uses(source, name)
+        if not uses:
+            continue
+        attrs = sorted({attr for _, _, attr in uses})
+        words = set(re.findall(r"\w+", re.sub(rf"\b{name}\.\w+", "", source)))
+        if style == "member" and words & set(attrs):
+            continue  # a name the program already uses otherwise
+        for (row, col), (_, end), attr in reversed(uses):
+            line = lines[row - 1]
+            new = attr if style == "member" else f"{module}.{attr}"
+            lines[row - 1] = line[:col] + new + line[end:]
+        ending = lines[rows[0]][len(lines[rows[0]].rstrip("\r\n")):]
+        head = f"from {module} import {', '.join(attrs)}" if style == "member" else "import flax"
+        lines[rows[0]] = head + ending
+        return "".join(lines)
+    return None
