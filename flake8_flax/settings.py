@@ -4,7 +4,6 @@ the command line, and its style guides decide, so ``ignore``, ``extend-ignore``,
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +19,6 @@ from flake8_flax.sources import SourceError
 # The command's options that are flake8's (or the plugin's) options too, passed to flake8 as they are.
 FLAKE8_OPTIONS = ("select", "extend_select", "ignore", "extend_ignore", "per_file_ignores", "exclude",
                   "extend_exclude", "flax_target_version", "jax_target_version", "flax_extra_rules")
-CONFIG_FILES = ("setup.cfg", "tox.ini", ".flake8")
 NOTEBOOKS = "*.ipynb"
 CHECKPOINTS = ".ipynb_checkpoints"  # Jupyter's copies of the notebooks
 
@@ -29,17 +27,6 @@ def advisory_wanted(code: str, explicit_select: list[str], flag: bool) -> bool:
     """An advisory code is reported only with ``--flax-advisory`` or when selected more specifically than
     ``FLX`` (``--select FLX9``, ``--extend-select FLX207``), so ``--select FLX`` keeps the advice off."""
     return flag or any(code.startswith(p) and len(p) > 3 for p in explicit_select)
-
-
-def read_flake8_config(start: Path) -> dict[str, str]:
-    """The ``[flake8]`` section flake8 would use when started in ``start`` (the language server's cache key)."""
-    found = _find_config_file(str(start))
-    if found is None:
-        return {}
-    parser = configparser.RawConfigParser()
-    parser.read(found, encoding="utf-8")
-    return {key.replace("_", "-"): value for key, value in parser.items("flake8")} if parser.has_section(
-        "flake8") else {}
 
 
 def flake8_argv(args: dict[str, object], root: Path | None = None) -> list[str]:
