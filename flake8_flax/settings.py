@@ -59,6 +59,7 @@ class Settings:
         self.flax_target: str | None = options.flax_target_version
         self.jax_target: str | None = options.jax_target_version
         self.extra_rules = tuple(options.flax_extra_rules or ())
+        self.stdin_name = str(args.get("stdin_display_name") or "stdin")  # what `-` is called, as in flake8
         self.guides = StyleGuideManager(options, formatter=None)
         self._wanted: dict[int, Callable[[Rule], bool]] = {}
 
@@ -70,7 +71,8 @@ class Settings:
         for name in paths or ["."]:
             if name != "-" and not os.path.lexists(name):
                 raise SourceError(f"{name}: no such file or directory")
-            found = expand_paths(paths=[name], stdin_display_name="stdin", filename_patterns=patterns, exclude=exclude)
+            found = expand_paths(paths=[name], stdin_display_name=self.stdin_name, filename_patterns=patterns,
+                                 exclude=exclude)
             yield from (Path(found_name) for found_name in sorted(found))
 
     def wanted_for(self, path: Path | str) -> Callable[[Rule], bool]:

@@ -325,3 +325,14 @@ def test_messages_are_never_cut(tree):
     assert sarif["runs"][0]["results"][0]["message"]["text"].startswith(LONG_MESSAGE + "; fix: ")
     text = cli("check", "--flax-extra-rules", "team", "p.py", cwd=tree).stdout
     assert text.startswith(f"p.py:1:1: FLX992 {LONG_MESSAGE}; fix: ")
+
+
+@pytest.mark.parametrize("name", ["src/model.py", "legacy/old_era.py", "tests/test_model.py"])
+def test_standard_input_is_named_excluded_and_ignored_as_flake8_does(project, name):
+    (project / "setup.cfg").write_text("[flake8]\nextend-exclude = *_era.py\nper-file-ignores = tests/*.py:FLX201\n")
+    source = (ROOT / "examples" / "nnx_010_training.py").read_text()
+    runs = [subprocess.run(command, cwd=project, input=source, capture_output=True, text=True)
+            for command in ([sys.executable, "-m", "flake8", "--select", "FLX", "-", "--stdin-display-name", name],
+                            [shutil.which("flake8-flax") or "flake8-flax", "check", "-", "--stdin-display-name", name])]
+    assert runs[0].stdout == runs[1].stdout and runs[0].returncode == runs[1].returncode
+    assert ("FLX201" in runs[1].stdout) == (name == "src/model.py")
