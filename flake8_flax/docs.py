@@ -134,8 +134,8 @@ def _cases(catalog: Catalog, rules: list[Rule]) -> list[str]:
              "each has its own fix safety.", ""]
     for number, rule in enumerate(rules, start=1):
         lines += [f"### Case {number}: `{rule.id}`", "", f"*Message:* {summary(catalog, rule)}", ""]
-        if rule.note != rules[0].note:
-            lines += [filled(catalog, rule, rule.note), ""]
+        lines += [filled(catalog, rule, rule.note) if rule.note != rules[0].note
+                  else "*When:* as described under “Why is this bad?” above.", ""]
         lines += [f"*Fix:* {_fix_sentence(catalog, rule)}", ""]
         match = _first_findings(catalog, rule.code).get(rule.id)
         if match is not None:
