@@ -13,7 +13,6 @@ from flake8_flax.catalog import Catalog, Rule
 from flake8_flax.names import View, canonical_view
 
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
-HINT_WIDTH = 120
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,8 @@ class Finding:
 
 
 def _one_line(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= HINT_WIDTH else flat[: HINT_WIDTH - 3] + "..."
+    """Whitespace runs (newlines included) as one space: flake8 shows one line per finding, never cut."""
+    return " ".join(text.split())
 
 
 class Spelling:
@@ -183,9 +182,10 @@ def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]],
 
 
 def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str,
-                 wanted: Callable[[Rule], bool] | None = None) -> list[Rule]:
-    """Wanted rules that apply to the targeted versions and whose trigger words occur in ``source``."""
-    seen: dict[str, bool] = {}
+                 wanted: Callable[[Rule], bool] | None = None, seen: dict[str, bool] | None = None) -> list[Rule]:
+    """Wanted rules that apply to the targeted versions and whose trigger words occur in ``source``. ``seen``
+    remembers the words looked up (and may say a word occurs that ``source`` lacks)."""
+    seen = {} if seen is None else seen
 
     def occurs(word: str) -> bool:  # each word is searched at most once per file, and only when asked
         if word not in seen:
@@ -217,17 +217,21 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     The rules see the file in canonical spelling (``names.canonical_view``); positions and fixes are the file's.
     """
     targets = {**catalog.newest, **(targets or {})}
-    hidden = catalog.names.hidden_words(source)
-    if not active_rules(catalog, targets, f"{source}\n{hidden}" if hidden else source, wanted):
+    hidden = catalog.names.hidden_words(source)  # words a respelling may bring in
+    seen = dict.fromkeys(hidden, True)
+    if not active_rules(catalog, targets, source, wanted, seen):
         return []
     root = SgRoot(source, "python").root()
     view = canonical_view(source, root, catalog.names)
-    text = source if view is None else view.text
-    rules = active_rules(catalog, targets, text, wanted)
+    if view is None:
+        text = source
+        seen.update((word, word in source) for word in hidden)
+    else:
+        text, seen = view.text, {}
+        root = SgRoot(text, "python").root()
+    rules = active_rules(catalog, targets, text, wanted, seen)
     if not rules:
         return []
-    if view is not None:
-        root = SgRoot(text, "python").root()
     file_facts: dict[str, bool] = {}
 
     def holds(condition: dict) -> bool:

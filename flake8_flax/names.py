@@ -68,9 +68,9 @@ class Names:
         module = self.module_of(qualified)
         return None if module is None else self.modules[module][0] + qualified[len(module):]
 
-    def hidden_words(self, source: str) -> str:
+    def hidden_words(self, source: str) -> list[str]:
         """Words a respelling may add to ``source``: the rules' names of the modules whose package it mentions."""
-        return " ".join(name for module, (name, _) in self.modules.items() if module.split(".")[0] in source)
+        return [name for module, (name, _) in self.modules.items() if module.split(".")[0] in source]
 
 
 @dataclass(frozen=True)
@@ -265,22 +265,22 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
         if binding is None or binding.qualified.split(".")[0] not in roots or binding.qualified.startswith("jax._"):
             continue
         spelled = names.spell(binding.qualified)
-        if spelled is None or _assigned(source, name):
+        if spelled is None:
             continue
         module = names.module_of(names.normal(binding.qualified))
         if module != names.normal(binding.qualified) and "." not in module:
             continue  # `from jax import tree_map`: rules judge such imports of a package's own names themselves
-        if spelled == name:  # still respell chains through it: `flax.linen.Dense` with `import flax`
-            if any(source.find(name + module[len(binding.qualified):] + ".") >= 0
-                   for module in (*names.modules, *names.equivalents)
-                   if module.startswith(binding.qualified + ".") and names.spell(module) != module):
-                plans[name] = (spelled, binding)
+        if spelled == name and not any(  # still respell chains through it: `flax.linen.Dense` with `import flax`
+                source.find(name + sub[len(binding.qualified):] + ".") >= 0
+                for sub in (*names.modules, *names.equivalents)
+                if sub.startswith(binding.qualified + ".") and names.spell(sub) != sub):
             continue
-        plans[name] = (spelled, binding)
+        if not _assigned(source, name):
+            plans[name] = (spelled, binding)
     spans: list[Span] = []
     if plans:
         spans = _reference_spans(root, plans, names, lambda head, module: _claim(head, module, source, root, found, canonical))
-    spans += _subclass_spans(root, found, names, canonical, {s.start for s in spans})
+    spans += _subclass_spans(source, root, found, names, canonical, {s.start for s in spans})
     used = {s.text.split(".")[0] for s in spans}
     for name, (spelled, binding) in plans.items():  # `from flax import nnx as fnx`: the file imports flax.nnx
         module = names.normal(binding.qualified)
@@ -335,11 +335,13 @@ def _reference_spans(root: SgNode, plans: dict[str, tuple[str, Binding]], names:
     return spans
 
 
-def _subclass_spans(root: SgNode, found: dict[str, Binding | None], names: Names, canonical: dict[str, str],
-                    taken: set[int]) -> list[Span]:
+def _subclass_spans(source: str, root: SgNode, found: dict[str, Binding | None], names: Names,
+                    canonical: dict[str, str], taken: set[int]) -> list[Span]:
     """``class B(A)`` with ``class A(nn.Module)`` in the same file: B's base ``A`` reads ``nn.Module``."""
-    if not names.classes:
-        return []
+    bases = set(re.findall(r"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", source, re.M))
+    local_bases = {w for b in bases for w in re.findall(r"(?<![\w.])[A-Za-z_]\w*(?![\w.])", b)}
+    if not names.classes or not local_bases & set(re.findall(r"^[ \t]*class[ \t]+(\w+)", source, re.M)):
+        return []  # no class derives from another class of the file
     local: dict[str, str] = {}  # local class -> the Flax class it derives from
     pending: list[tuple[str, list[SgNode]]] = []
     for node in root.find_all(CLASSES):
