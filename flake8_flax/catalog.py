@@ -26,11 +26,20 @@ META_KEYS = {"code", "name", "tier", "guide", "package", "deprecated", "removed"
 REQUIRED_META = {"code", "name", "tier", "guide", "package", "deprecated", "replacement", "fix_safety",
                  "examples", "lookalikes", "proof"}
 EXAMPLE_KEYS = {"deprecated", "at", "fixed"}
-PROOF_KEYS = {"program", "fixed_program", "fails_with", "written_for", "differs"}
+PROOF_KEYS = {"program", "fixed_program", "fails_with", "written_for", "differs", "counterfeits"}
+COUNTERFEIT_KEYS = {"fix", "fails_with", "id"}
 METAVAR_RE = re.compile(r"\$[A-Z_]")
 CODE_RE = re.compile(r"^FLX[0-9]{3}$")
 VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 SEVERITIES = {"error", "warning", "info", "hint"}
+# bundled codes with a fix whose proof names no counterfeit yet (the list only shrinks)
+COUNTERFEITS_PENDING = frozenset("""
+FLX101 FLX103 FLX104 FLX106 FLX107 FLX114 FLX115 FLX202 FLX204 FLX205 FLX206
+FLX207 FLX301 FLX302 FLX303 FLX304 FLX305 FLX306 FLX307 FLX308 FLX401 FLX402 FLX403
+FLX404 FLX405 FLX406 FLX407 FLX408 FLX409 FLX410 FLX411 FLX412 FLX413 FLX414 FLX416
+FLX418 FLX420 FLX501 FLX502 FLX503 FLX507 FLX601 FLX602 FLX604 FLX605 FLX606 FLX607
+FLX608
+""".split())
 
 
 class RuleError(Exception):
@@ -190,6 +199,14 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
         raise _fail(path, "metadata.proof", f"keys are {sorted(PROOF_KEYS)}, 'program' required")
     if meta["tier"] != "advisory" and "fails_with" not in proof:
         raise _fail(path, "metadata.proof.fails_with", "say how the deprecated program fails or warns today")
+    counterfeits = proof.get("counterfeits", [])
+    if not isinstance(counterfeits, list):
+        raise _fail(path, "metadata.proof.counterfeits", "must be a list of wrong fixes")
+    for i, fake in enumerate(counterfeits):
+        if (not isinstance(fake, dict) or set(fake) - COUNTERFEIT_KEYS or {"fix", "fails_with"} - set(fake)
+                or not all(isinstance(value, str) for value in fake.values())):
+            raise _fail(path, f"metadata.proof.counterfeits[{i}]",
+                        f"keys are {sorted(COUNTERFEIT_KEYS)} (strings), 'fix' and 'fails_with' required")
     refs: set[str] = set()
     _referenced_utils([doc["rule"], doc.get("constraints"), doc.get("utils")], refs)
     local = doc.get("utils") or {}
@@ -309,7 +326,7 @@ def split_file_conditions(rule: dict[str, Any], utils: dict[str, Any]) -> tuple[
     return rule, tuple(conditions)
 
 
-def load_directory(directory: Path, utils: dict[str, Any]) -> list[Rule]:
+def load_directory(directory: Path, utils: dict[str, Any], bundled: bool = False) -> list[Rule]:
     """Every rule document of ``directory/*.yml`` (not recursive: a team directory's ``utils/`` is separate)."""
     if not directory.is_dir():
         raise RuleError(f"{directory}: not a directory of rule files")
@@ -324,8 +341,27 @@ def load_directory(directory: Path, utils: dict[str, Any]) -> list[Rule]:
             raise _fail(path, "metadata.code", "all documents of one file share one code")
         if all(rule.fix is None for rule in file_rules) and "fixed_program" not in file_rules[0].meta["proof"]:
             raise _fail(path, "metadata.proof.fixed_program", "a rule without 'fix' shows the fixed program")
+        _check_counterfeits(path, file_rules, bundled)
         rules.extend(file_rules)
     return rules
+
+
+def _check_counterfeits(path: Path, file_rules: list[Rule], bundled: bool) -> None:
+    """Each counterfeit replaces the fix of a document of the file (``id``, default the first) by another text.
+    A bundled file with a fix needs at least one (codes in COUNTERFEITS_PENDING are still being written)."""
+    fixes = {rule.id: rule.fix for rule in file_rules}
+    counterfeits = file_rules[0].meta["proof"].get("counterfeits", [])
+    for i, fake in enumerate(counterfeits):
+        target = fake.get("id", file_rules[0].id)
+        if fixes.get(target) is None:
+            raise _fail(path, f"metadata.proof.counterfeits[{i}].id", f"{target!r} is no document with a fix here")
+        if fake["fix"] == fixes[target]:
+            raise _fail(path, f"metadata.proof.counterfeits[{i}].fix", "is the document's own fix")
+    code = file_rules[0].code
+    fixable = any(fix is not None for fix in fixes.values())
+    if bundled and fixable and not counterfeits and code not in COUNTERFEITS_PENDING:
+        raise _fail(path, "metadata.proof.counterfeits", "a rule with a fix names a plausible wrong fix that "
+                    "its proof must catch")
 
 
 def _inherit_metadata(path: Path, docs: list[Any]) -> list[Any]:
@@ -352,7 +388,7 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
     """Bundled rules plus a team's own directories; codes and ids must be unique across files."""
     base = bundled_rules_dir()
     utils = load_utils(bundled_utils_dir())
-    rules = load_directory(base, utils)
+    rules = load_directory(base, utils, bundled=True)
     for extra in extra_dirs:
         extra_path = Path(extra)
         extra_utils = {**utils, **load_utils(extra_path / "utils")} if (extra_path / "utils").is_dir() else utils
