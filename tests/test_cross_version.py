@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import oldenv
 from flake8_flax.catalog import load_catalog
 from flake8_flax.fixer import fix_source
 from oldenv import CURRENT, old_python, run_with
@@ -49,3 +50,23 @@ def test_rule_behaviour_is_preserved(code, tmp_path):
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_example_migration_preserves_behaviour(example, tmp_path):
     _compare((ROOT / example).read_text(), EXAMPLES[example], None, tmp_path)
+
+
+@pytest.mark.parametrize("ci,outcome", [("1", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_an_old_release_that_cannot_be_installed_fails_under_ci(tmp_path, monkeypatch, ci, outcome):
+    monkeypatch.setattr(oldenv, "CACHE", tmp_path)
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # no network: the install fails at once
+    with pytest.raises(outcome, match="cannot install flax==0.10.7"):
+        old_python("flax==0.10.7")
+    assert not (oldenv.PINS / "flax-0.10.7.txt").exists()
+
+
+def test_old_releases_are_pinned_fully():
+    specs = {spec for spec in [NNX_010, MUTABLE_ARRAYS, *(p["written_for"] for p in CASES.values())]}
+    for spec in specs:
+        pins = oldenv.PINS / f"{oldenv.venv_name(spec)}.txt"
+        assert pins.exists(), f"record {pins.name}: pip freeze of a working install of {spec}"
+        pinned = dict(line.split("==") for line in pins.read_text().split())
+        assert {"numpy", "scipy", "ml_dtypes"} <= set(pinned)
+        assert all(pinned[name] == version for name, version in (p.split("==") for p in spec.split())), spec
