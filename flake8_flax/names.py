@@ -251,7 +251,7 @@ class View:
 
 def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
     """The view of ``source`` in canonical spelling, or None when the file already reads that way."""
-    found = bindings(root)
+    found = {name: b and Binding(names.normal(b.qualified), b.statement) for name, b in bindings(root).items()}
     roots = names.roots
     # The view's names: the canonical names the file binds already, then those a respelling introduces.
     canonical: dict[str, str] = {}
