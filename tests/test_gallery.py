@@ -1,7 +1,7 @@
 """Migration gallery: real Flax 0.10/0.11 programs that nobody here wrote, ported by the installed command.
 
-Each program in ``tests/gallery/`` is kept byte for byte as published (source and licence in
-``gallery/manifest.toml``). The test prepares it the same way for both sides (plots dropped, NumPy seeded, the
+Each program in ``tests/gallery/`` is kept byte for byte as published (a documentation page: its python code
+cells, concatenated; source and licence in ``gallery/manifest.toml``). The test prepares it the same way for both sides (plots dropped, NumPy seeded, the
 training loop shortened: the manifest's ``edits``), ports the prepared program with the installed
 ``flake8-flax fix --unsafe-fixes`` (no hand edit), runs the port on the pinned JAX/Flax with DeprecationWarnings
 as errors and compares every number it prints with the output recorded on the old release
