@@ -56,6 +56,9 @@ class FlaxChecker:
         cls.extra_rules = tuple(options.flax_extra_rules or ())
         cls.explicit_select = list(options.select or []) + list(options.extend_select or [])
         cls.advisory_flag = bool(options.flax_advisory)
+        if cls.advisory_flag:  # the advisory codes are off through flake8's default ignore only: lift it
+            advisory = set(_catalog(cls.extra_rules).advisory_codes)
+            options.extended_default_ignore = [c for c in options.extended_default_ignore if c not in advisory]
         cls.decider = DecisionEngine(options)
         try:
             cls.targets = parse_targets(options.flax_target_version, options.jax_target_version)

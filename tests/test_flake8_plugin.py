@@ -102,6 +102,11 @@ def test_advisory_rules_are_opt_in(project):
     assert flake8("--select", "FLX", *base, cwd=project).stdout == ""
     assert "FLX990" in flake8("--select", "FLX", "--flax-advisory", *base, cwd=project).stdout
     assert "FLX990" in flake8("--select", "FLX990", *base, cwd=project).stdout
+    assert "FLX990" in flake8("--flax-advisory", *base, cwd=project).stdout  # no --select needed
+    assert "FLX990" not in flake8("--flax-advisory", "--extend-ignore", "FLX990", *base, cwd=project).stdout
+    check = [sys.executable, "-m", "flake8_flax", "check", "--flax-extra-rules", str(rules), "p.py"]
+    assert "FLX990" not in subprocess.run(check, cwd=project, capture_output=True, text=True).stdout
+    assert "FLX990" in subprocess.run([*check, "--flax-advisory"], cwd=project, capture_output=True, text=True).stdout
 
 
 def test_bad_extra_rule_file_is_one_clear_error(project):
