@@ -414,8 +414,15 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
 
 @functools.lru_cache(maxsize=8)
 def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
-    """Once per process and per set of extra directories; from the on-disk cache while no rule file changed."""
-    key = cache.fingerprint([bundled_rules_dir(), bundled_utils_dir(), *(Path(d) for d in extra_dirs)])
+    """Once per process and per set of extra directories; from the on-disk cache while no rule file changed.
+    An extra directory that does not exist or holds no rule file is an error, cache or not."""
+    for extra in extra_dirs:
+        if not Path(extra).is_dir() or not any(Path(extra).glob("*.yml")):
+            raise RuleError(f"{extra}: --flax-extra-rules: not a directory of rule files (*.yml)")
+    try:
+        key = cache.fingerprint([bundled_rules_dir(), bundled_utils_dir(), *(Path(d) for d in extra_dirs)])
+    except OSError as exc:
+        raise RuleError(f"{exc.filename}: cannot read: {exc.strerror}") from None
     catalog = cache.load(key)
     if not isinstance(catalog, Catalog):
         catalog = build_catalog(extra_dirs)

@@ -7,7 +7,9 @@ internal error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
+import os
 import sys
 from pathlib import Path
 
@@ -16,10 +18,10 @@ from flake8.exceptions import ExecutionError
 from flake8_flax import __version__, docs, report
 from flake8_flax.catalog import Catalog, RuleError, load_catalog
 from flake8_flax.engine import lint
-from flake8_flax.fixer import fix_source
+from flake8_flax.fixer import MAX_ROUNDS, fix_source
 from flake8_flax.noqa import NoqaFilter, file_is_ignored
 from flake8_flax.settings import Settings
-from flake8_flax.sources import SourceError, Unit, encoding_of, notebook_with_text, read_unit, write_atomic
+from flake8_flax.sources import SourceError, Unit, encode, read_unit, write_back
 from flake8_flax.targets import parse_targets
 
 
@@ -36,6 +38,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flax-advisory", action="store_true", help="also report the advisory rules")
     parser.add_argument("--exclude", type=_codes, help="comma-separated names or globs to skip (replaces the config's)")
     parser.add_argument("--extend-exclude", type=_codes, help="names or globs to skip, in addition")
+    parser.add_argument("--stdin-display-name", default="stdin", metavar="NAME", help="the name of - (stdin)")
 
 
 def _codes(value: str) -> list[str]:
@@ -72,19 +75,29 @@ class Session:
         self.settings = settings = Settings(vars(args), root)
         self.catalog: Catalog = load_catalog(settings.extra_rules)
         self.targets = parse_targets(settings.flax_target, settings.jax_target)
+        self.stdin_name = getattr(args, "stdin_display_name", "stdin")
 
     def findings(self, unit: Unit) -> list[report.Located]:
-        text = unit.text.lstrip("\ufeff")
-        lines = text.splitlines(keepends=True)
-        if file_is_ignored(lines):
+        """The unsuppressed findings; none in a file that does not compile (E999)."""
+        text = unit.text.removeprefix("\ufeff")
+        if file_is_ignored(text) or unit.broken and not unit.notebook:
             return []
-        noqa = NoqaFilter(lines)
+        noqa = NoqaFilter(text)
         located = []
         for finding in lint(text, self.catalog, self.targets, self.settings.wanted_for(unit.path)):
-            if not noqa.suppressed(finding.line, finding.code):
+            if not noqa.suppressed(finding.line, finding.col, finding.code):
                 cell, line = unit.locate(finding.line)
                 located.append(report.Located(str(unit.path), cell, line, finding))
         return located
+
+    def read(self, path: Path) -> Unit:
+        """The file's unit; what cannot be checked in it (cells skipped, E999) is said on stderr."""
+        unit = read_unit(path, self.stdin_name)
+        for note in unit.skipped:
+            print(f"flake8-flax: {unit.path}:{note}", file=sys.stderr)
+        for problem in unit.broken:
+            print(f"{unit.path}:{problem}", file=sys.stderr)
+        return unit
 
 
 def run_check(args: argparse.Namespace, session: Session) -> int:
@@ -92,7 +105,9 @@ def run_check(args: argparse.Namespace, session: Session) -> int:
     errors = 0
     for path in session.settings.files(args.paths):
         try:
-            items.extend(session.findings(read_unit(path)))
+            unit = session.read(path)
+            errors += bool(unit.broken)
+            items.extend(session.findings(unit))
         except SourceError as exc:
             print(f"flake8-flax: {exc}", file=sys.stderr)
             errors += 1
@@ -111,50 +126,17 @@ def run_check(args: argparse.Namespace, session: Session) -> int:
     return 0 if args.exit_zero or not items else 1
 
 
-def _fix_text(path: Path, text: str, session: Session, unsafe: bool) -> tuple[str, list, str | None]:
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    result = fix_source(text[len(bom):], session.catalog, session.targets, unsafe=unsafe,
-                        wanted=session.settings.wanted_for(path))
-    return bom + result.source, result.fixed, result.error
-
-
 def run_fix(args: argparse.Namespace, session: Session) -> int:
-    changed_files = 0
-    errors = 0
-    remaining = 0
+    changed_files = errors = remaining = 0
     for path in session.settings.files(args.paths):
         try:
-            unit = read_unit(path)
+            changed, left, failed = _fix_file(path, args, session)
         except SourceError as exc:
             print(f"flake8-flax: {exc}", file=sys.stderr)
-            errors += 1
-            continue
-        new_text, fixed, error = _fix_text(path, unit.text, session, args.unsafe_fixes)
-        if error:
-            print(f"flake8-flax: {path}: {error}", file=sys.stderr)
-            errors += 1
-        for finding in fixed:
-            print(f"{path}: fixed {finding.code} {finding.message}", file=sys.stderr)
-        left = session.findings(Unit(path, new_text, unit.notebook))
-        for item in left:
-            print(f"{item.where}: {item.finding.code} {item.finding.text} (left for a human"
-                  f"{'; use --unsafe-fixes' if item.finding.edit else ''})", file=sys.stderr)
-        remaining += len(left)
-        if new_text == unit.text:
-            continue
-        changed_files += 1
-        old_bytes = path.read_bytes()
-        if path.suffix == ".ipynb":
-            new_bytes = notebook_with_text(path, new_text)
-        else:
-            new_bytes = new_text.encode(encoding_of(old_bytes))
-        if args.diff:
-            sys.stdout.writelines(difflib.unified_diff(
-                old_bytes.decode("utf-8", "replace").splitlines(keepends=True),
-                new_bytes.decode("utf-8", "replace").splitlines(keepends=True),
-                fromfile=f"a/{path}", tofile=f"b/{path}"))
-        else:
-            write_atomic(path, new_bytes)
+            changed, left, failed = False, 0, True
+        changed_files += changed
+        remaining += left
+        errors += failed
     verb = "would fix" if args.diff else "fixed"
     print(f"flake8-flax: {verb} {changed_files} file(s); {remaining} finding(s) left", file=sys.stderr)
     if errors:
@@ -162,6 +144,53 @@ def run_fix(args: argparse.Namespace, session: Session) -> int:
     if args.exit_non_zero_on_fix and changed_files:
         return 1
     return 1 if remaining else 0
+
+
+def _fix_file(path: Path, args: argparse.Namespace, session: Session) -> tuple[bool, int, bool]:
+    """Fix one file (or standard input, printed to stdout): (changed, findings left, failed)."""
+    unit = session.read(path)
+    path = unit.path
+    if unit.broken and not unit.notebook:  # E999, said by read(): never changed
+        if unit.stdin and not args.diff:
+            sys.stdout.buffer.write(unit.data)
+        return False, 0, True
+    bom = "\ufeff" if unit.text.startswith("\ufeff") else ""
+    result = fix_source(unit.text[len(bom):], session.catalog, session.targets, unsafe=args.unsafe_fixes,
+                        wanted=session.settings.wanted_for(path), notebook=unit.notebook)
+    failed = bool(unit.broken) or result.error is not None
+    if result.error:
+        print(f"flake8-flax: {path}: {result.error}", file=sys.stderr)
+    if not result.converged:
+        print(f"flake8-flax: {path}: the fixes did not reach a fixed point in {MAX_ROUNDS} rounds (a rule whose fix "
+              "matches again?)", file=sys.stderr)
+    new_text = bom + result.source
+    new_bytes = encode(unit, new_text) if new_text != unit.text else unit.data
+    if unit.stdin and not args.diff:
+        sys.stdout.buffer.write(new_bytes)
+    elif args.diff and new_bytes != unit.data:
+        sys.stdout.writelines(difflib.unified_diff(
+            unit.data.decode("utf-8", "replace").splitlines(keepends=True),
+            new_bytes.decode("utf-8", "replace").splitlines(keepends=True), fromfile=f"a/{path}", tofile=f"b/{path}"))
+    elif new_bytes != unit.data:
+        write_back(unit, new_bytes)
+    verb = "would fix" if args.diff else "fixed"
+    for finding in result.fixed:
+        print(f"{path}: {verb} {finding.code} {finding.message}", file=sys.stderr)
+    left = session.findings(dataclasses.replace(unit, text=new_text))
+    for item in left:
+        print(f"{item.where}: {item.finding.code} {item.finding.text} (left for a human{_why_left(item, args, result)})",
+              file=sys.stderr)
+    return new_bytes != unit.data, len(left), failed
+
+
+def _why_left(item: report.Located, args: argparse.Namespace, result) -> str:
+    if item.finding.edit is None:
+        return ""
+    if result.error:
+        return "; the file's fixes were rejected"
+    if item.finding.rule.fix_safety == "unsafe" and not args.unsafe_fixes:
+        return "; use --unsafe-fixes"
+    return "; its fix overlaps another or did not apply"
 
 
 def run_explain(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -193,5 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     except (RuleError, SourceError, ValueError, ExecutionError) as exc:
         print(f"flake8-flax: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `check | head`: the reader is gone; stop quietly, as a tool killed by SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         return 130

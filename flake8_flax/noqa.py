@@ -1,54 +1,45 @@
-"""``# noqa`` handling for our own command, identical to flake8's (same regexes, same line mapping)."""
+"""``# noqa`` for our own command, decided by flake8's own code (its line reading, its map from a line to the
+physical lines of its statement, its ``Violation.is_inline_ignored``), so that the two cannot drift."""
 
 from __future__ import annotations
 
+import argparse
 import io
-import tokenize
 
 from flake8 import defaults
+from flake8.processor import FileProcessor
+from flake8.violation import Violation
+
+# The FileProcessor options that its noqa mapping never reads, but its constructor does.
+_OPTIONS = argparse.Namespace(hang_closing=False, indent_size=4, max_line_length=79, max_doc_length=None,
+                              verbose=0, disable_noqa=False, stdin_display_name="stdin")
 
 
-def file_is_ignored(lines: list[str]) -> bool:
+def flake8_lines(text: str) -> list[str]:
+    """The lines flake8 reads from a file: universal newlines (``\\r\\n``, ``\\r``, ``\\n``) become ``\\n``; form
+    feeds, U+2028 and the other characters that ``str.splitlines`` also splits on stay inside a line."""
+    return io.StringIO(text, newline=None).readlines()
+
+
+def file_is_ignored(text: str) -> bool:
     """A line that starts with ``# flake8: noqa`` ignores the whole file."""
-    return any(defaults.NOQA_FILE.match(line) for line in lines)
-
-
-def _statement_lines(lines: list[str]) -> dict[int, str]:
-    """Map each line to the text of the whole (possibly multi-line) token run it belongs to, as flake8 does."""
-    mapping: dict[int, str] = {}
-    low, high = len(lines) + 2, -1
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
-            if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
-                continue
-            low, high = min(low, tok.start[0]), max(high, tok.end[0])
-            if tok.type in (tokenize.NL, tokenize.NEWLINE):
-                joined = "".join(lines[low - 1 : high])
-                mapping.update(dict.fromkeys(range(low, high + 1), joined))
-                low, high = len(lines) + 2, -1
-    except (tokenize.TokenError, SyntaxError):
-        return {}
-    return mapping
+    return any(defaults.NOQA_FILE.match(line) for line in flake8_lines(text))
 
 
 class NoqaFilter:
-    """Tell whether a finding of ``code`` on ``line`` (1-based) is suppressed inline."""
+    """Tell whether a finding of ``code`` at (1-based line, 0-based column) of ``text`` is suppressed inline.
+    Lines are Python's and flake8's: a lone ``\\r`` ends one (the engine parses ``comments.for_ast_grep(text)``
+    so that ast-grep counts them so too)."""
 
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-        self._mapping: dict[int, str] | None = None
+    def __init__(self, text: str):
+        self._processor: FileProcessor | None = None
+        self._text = text
 
-    def suppressed(self, line: int, code: str) -> bool:
-        if self._mapping is None:
-            self._mapping = _statement_lines(self.lines)
-        physical = self._mapping.get(line)
+    def suppressed(self, line: int, col: int, code: str) -> bool:
+        if self._processor is None:  # tokenizes only for a file that has findings
+            self._processor = FileProcessor("-", _OPTIONS, lines=flake8_lines(self._text))
+        lines = self._processor.lines
+        physical = self._processor.noqa_line_for(line)
         if physical is None:
-            physical = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        match = defaults.NOQA_INLINE_REGEXP.search(physical)
-        if match is None:
-            return False
-        codes = match.group("codes")
-        if codes is None:
-            return True
-        wanted = {c for c in codes.replace(",", " ").split() if c}
-        return code in wanted or code.startswith(tuple(wanted))
+            physical = lines[line - 1] if 0 < line <= len(lines) else ""
+        return Violation(code, "-", line, col, "", physical).is_inline_ignored(disable_noqa=False)
