@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 LONE_CR = re.compile(r"\r(?!\n)")
+BLOCK = 20  # consecutive comment-only lines from which a block is blanked before parsing
 
 # One regular expression finds string literals (skipped, so a '#' inside one is kept) and comments, in one C-speed
 # pass; the tokenize module gives the same comments but is about 3x slower than the parse it is meant to speed up.
@@ -46,7 +47,37 @@ def blank_comments(source: str) -> str:
     return "".join(pieces)
 
 
+def blank_comment_blocks(source: str, run: int = BLOCK) -> str:
+    """``source`` with the comments of each run of at least ``run`` consecutive comment-only lines blanked: those
+    runs are what makes the parse quadratic. Other comments stay, so rules that look at comment nodes (a call with a
+    comment among its arguments gets no fix) still see them."""
+    lines, start = [], None
+    for match in _TOKENS.finditer(source):
+        begin, end = match.span("comment")
+        if begin < 0:
+            continue
+        line_start = source.rfind("\n", 0, begin) + 1
+        if source[line_start:begin].strip(" \t\f"):
+            continue  # a comment after code
+        lines.append((begin, end))
+    pieces, last, i = [], 0, 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and not source[lines[j][1]:lines[j + 1][0]].strip():
+            j += 1
+        if j - i + 1 >= run:
+            for begin, end in lines[i:j + 1]:
+                pieces += (source[last:begin], " " * (end - begin))
+                last = end
+        i = j + 1
+    if not pieces:
+        return source
+    pieces.append(source[last:])
+    return "".join(pieces)
+
+
 def for_ast_grep(source: str) -> str:
-    """``blank_comments(source)`` with each lone ``\\r`` replaced by ``\\n``, so that tree-sitter sees Python's lines
-    (line numbers then match flake8's too). Same length; only take offsets from the result, never text."""
-    return LONE_CR.sub("\\n", blank_comments(source))
+    """The text the engine parses: long comment blocks blanked (``blank_comment_blocks``) and each lone ``\r`` made
+    a ``\n``, so that tree-sitter sees Python's lines (line numbers then match flake8's too). Same length; take only
+    offsets from the result, never text."""
+    return LONE_CR.sub("\n", blank_comment_blocks(source))

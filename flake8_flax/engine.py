@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode, SgRoot
 
 from flake8_flax.catalog import Catalog, Rule
+from flake8_flax.comments import for_ast_grep
 from flake8_flax.names import View, canonical_view
 
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
@@ -34,7 +35,7 @@ class Finding:
     end_line: int
     message: str
     edit: Edit | None  # None when the rule has no fix or the target version lacks the replacement
-    fixed_lines: str = ""  # the edited lines as they read after the fix, for the hint
+    source: str = field(default="", repr=False, compare=False)  # the linted text, for the hint (made when asked)
     imports: tuple[str, ...] = ()  # import statements the fix needs (the fixer adds those the file lacks)
     view_range: tuple[int, int] = (0, 0)  # the matched node in the text the rules saw
 
@@ -46,7 +47,7 @@ class Finding:
     def hint(self) -> str:
         if self.edit is None:
             return self.rule.meta.get("hint") or "no automatic fix for the targeted version"
-        return _one_line(self.fixed_lines) or "delete the line"
+        return _one_line(_fixed_lines(self.source, self.edit)) or "delete the line"
 
     @property
     def text(self) -> str:
@@ -221,14 +222,14 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     seen = dict.fromkeys(hidden, True)
     if not active_rules(catalog, targets, source, wanted, seen):
         return []
-    root = SgRoot(source, "python").root()
+    root = SgRoot(for_ast_grep(source), "python").root()  # offsets and line numbers as in `source`
     view = canonical_view(source, root, catalog.names)
     if view is None:
         text = source
         seen.update((word, word in source) for word in hidden)
     else:
         text, seen = view.text, {}
-        root = SgRoot(text, "python").root()
+        root = SgRoot(for_ast_grep(text), "python").root()
     rules = active_rules(catalog, targets, text, wanted, seen)
     if not rules:
         return []
@@ -274,7 +275,7 @@ def _finding(rule: Rule, node: SgNode, source: str, view: View | None, with_fix:
             return None  # in the imports appended for the rules
         (line, col), end_line = view.position(start_at), view.position(end_at)[0]
     return Finding(rule=rule, line=line, col=col, end_line=end_line, message=message, edit=edit,
-                   fixed_lines=_fixed_lines(source, edit) if edit else "", imports=tuple(imports),
+                   source=source, imports=tuple(imports),
                    view_range=(rng.start.index, rng.end.index))
 
 

@@ -175,7 +175,7 @@ class View:
         self.names = names
         self.bindings = {name: b.qualified for name, b in found.items() if b is not None}
         self.canonical = canonical  # the view's names -> modules, for spelling fixes back
-        self._line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+        self._line_starts = [0] + [m.end() for m in re.finditer("\r(?!\n)|\n", source)]  # Python's lines
 
     def span_at(self, offset: int) -> Span | None:
         """The respelled span that strictly contains ``offset`` (a view offset)."""

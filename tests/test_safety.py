@@ -104,7 +104,6 @@ def test_noqa_lands_on_its_own_line_after_odd_line_separators(tmp_path, separato
     assert (tmp_path / "s.py").read_text(encoding="utf-8") == source.replace(f"{OPT}\n", f"{OPT_FIXED}\n")
 
 
-@pytest.mark.xfail(strict=True, reason="until engine.lint parses comments.for_ast_grep(source) (the lead wires it)")
 def test_lone_carriage_returns_give_flake8s_positions_and_noqa(tmp_path):
     source = f"from flax import nnx\rx = 1\r{OPT}  # noqa\r{OPT}\r"
     (tmp_path / "cr.py").write_bytes(source.encode())
