@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode, SgRoot
@@ -13,6 +14,7 @@ from flake8_flax.catalog import Catalog, Rule
 from flake8_flax.comments import for_ast_grep
 from flake8_flax.names import View, canonical_view
 
+INDENT_RE = re.compile(r"[ \t]*")
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 
 
@@ -119,14 +121,15 @@ def _line_bounds(source: str, start: int, end: int) -> tuple[int, int]:
     return line_start, len(source) if line_end == -1 else line_end + 1
 
 
-def make_edit(rule: Rule, node: SgNode, source: str, view: View | None = None) -> tuple[Edit, list[str]] | None:
+def make_edit(rule: Rule, node: SgNode, source: str, view: View | None = None,
+              rng: Any = None) -> tuple[Edit, list[str]] | None:
     """Fill the fix template like the ast-grep CLI: metavariables, and re-indented continuation lines; with the
     imports the fix needs. ``node`` is from ``view.text`` when there is a view; the edit is on ``source``.
 
     An empty fix on a node that stands alone on its lines deletes those lines entirely. None when the fix
     cannot be written in this file's spelling, or would edit a base that the view respelled.
     """
-    rng = node.range()
+    rng = rng or node.range()  # (ast-grep-py's range() costs the length of the line before the node)
     start, end = rng.start.index, rng.end.index
     spelling = Spelling(source, view)
     prefix = suffix = ""
@@ -142,15 +145,18 @@ def make_edit(rule: Rule, node: SgNode, source: str, view: View | None = None) -
         start, end = view.to_source(start), view.to_source(end)
         if start is None or end is None:
             return None
-    line_start, line_end = _line_bounds(source, start, end)
-    indent = re.match(r"[ \t]*", source[line_start:start]).group(0)
-    template = (rule.fix or "").rstrip("\n").replace("\n", "\n" + indent)
+    template = (rule.fix or "").rstrip("\n")
+    if "\n" in template:  # (line bounds only when needed: many findings on one long line stay linear)
+        indent = INDENT_RE.match(source, source.rfind("\n", 0, start) + 1, start).group(0)
+        template = template.replace("\n", "\n" + indent)
     text = spelling.literal(prefix) + _substitute(template, node, spelling) + spelling.literal(suffix)
     if spelling.failed:
         return None
     imports = spelling.imports + [imp for imp in rule.meta.get("imports", []) if _binds_a_word_of(imp, text)]
-    if not text and not source[line_start:start].strip() and not source[end:line_end].strip():
-        return Edit(line_start, line_end, ""), imports
+    if not text:
+        line_start, line_end = _line_bounds(source, start, end)
+        if not source[line_start:start].strip() and not source[end:line_end].strip():
+            return Edit(line_start, line_end, ""), imports
     return Edit(start, end, text), imports
 
 
@@ -250,7 +256,7 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
             key = (rule.code, rng.start.index, rng.end.index)
             if key in findings:
                 continue
-            finding = _finding(rule, node, source, view, with_fix)
+            finding = _finding(rule, node, rng, source, view, with_fix)
             if finding is not None:
                 findings[key] = finding
     if view is not None:
@@ -258,9 +264,8 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
 
 
-def _finding(rule: Rule, node: SgNode, source: str, view: View | None, with_fix: bool) -> Finding | None:
-    rng = node.range()
-    made = make_edit(rule, node, source, view) if with_fix else None
+def _finding(rule: Rule, node: SgNode, rng: Any, source: str, view: View | None, with_fix: bool) -> Finding | None:
+    made = make_edit(rule, node, source, view, rng) if with_fix else None
     edit, imports = made if made is not None else (None, [])
     message = _one_line(_substitute(rule.message, node, Spelling(source, view, names=False)))
     if view is None:
