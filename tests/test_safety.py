@@ -368,8 +368,8 @@ def test_many_findings_on_one_line_noqa_is_linear():
             return [noqa.suppressed(1, i * 22, "FLX201") for i in range(n)]
         return check
 
-    small, large = _cpu(case(2_000)), _cpu(case(8_000))
-    assert large < 8 * small + 0.05, (small, large)
+    small, large = _cpu(case(2_000)), _cpu(case(16_000))  # 8x the findings: linear 8x, quadratic 64x
+    assert large < 24 * small + 0.05, (small, large)
 
 
 def _tokenize_blank(source: str) -> str:
