@@ -35,6 +35,7 @@ class Finding:
     line: int
     col: int
     end_line: int
+    end_col: int
     message: str
     edit: Edit | None  # None when the rule has no fix or the target version lacks the replacement
     source: str = field(default="", repr=False, compare=False)  # the linted text, for the hint (made when asked)
@@ -269,7 +270,7 @@ def _finding(rule: Rule, node: SgNode, rng: Any, source: str, view: View | None,
     edit, imports = made if made is not None else (None, [])
     message = _one_line(_substitute(rule.message, node, Spelling(source, view, names=False)))
     if view is None:
-        line, col, end_line = rng.start.line + 1, rng.start.column, rng.end.line + 1
+        line, col, end_line, end_col = rng.start.line + 1, rng.start.column, rng.end.line + 1, rng.end.column
     else:
         start, end = rng.start.index, rng.end.index
         if view.overlaps(start, end, derived=True) and not _strictly_contains(start, end, view):
@@ -278,8 +279,8 @@ def _finding(rule: Rule, node: SgNode, rng: Any, source: str, view: View | None,
         end_at = view.to_source(end) if view.span_at(end) is None else view.to_source(view.span_at(end).view_end)
         if start_at is None or end_at is None:
             return None  # in the imports appended for the rules
-        (line, col), end_line = view.position(start_at), view.position(end_at)[0]
-    return Finding(rule=rule, line=line, col=col, end_line=end_line, message=message, edit=edit,
+        (line, col), (end_line, end_col) = view.position(start_at), view.position(end_at)
+    return Finding(rule=rule, line=line, col=col, end_line=end_line, end_col=end_col, message=message, edit=edit,
                    source=source, imports=tuple(imports),
                    view_range=(rng.start.index, rng.end.index))
 

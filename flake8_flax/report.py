@@ -47,7 +47,7 @@ def github(items: list[Located]) -> str:
 def as_json(items: list[Located]) -> str:
     rows = [{
         "path": item.path, "cell": item.cell, "line": item.line, "column": item.finding.col + 1,
-        "end_line": item.line + item.finding.end_line - item.finding.line,
+        "end_line": item.line + item.finding.end_line - item.finding.line, "end_column": item.finding.end_col + 1,
         "code": item.finding.code, "message": item.finding.message,
         "fix": item.finding.hint, "fix_safety": item.finding.rule.fix_safety if item.finding.edit else "none",
         "severity": item.finding.rule.severity,
@@ -67,7 +67,8 @@ def sarif(items: list[Located], catalog: Catalog) -> str:
     results = []
     for item in items:
         f = item.finding
-        region = {"startLine": item.line, "startColumn": f.col + 1}
+        region = {"startLine": item.line, "startColumn": f.col + 1,
+                  "endLine": item.line + f.end_line - f.line, "endColumn": f.end_col + 1}
         results.append({
             "ruleId": f.code, "level": levels[f.rule.severity],
             "message": {"text": f.text + (f" (cell {item.cell})" if item.cell is not None else "")},

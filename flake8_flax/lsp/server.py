@@ -142,11 +142,7 @@ class FlaxServer(LanguageServer):
 
     def _item(self, buffer: Buffer, finding: Finding, positions: dict[int, Positions]) -> Item:
         start = buffer.line_offset(finding.line, finding.col)
-        last = buffer.line_offset(finding.end_line, 0)
-        line_end = buffer.text.find("\n", last)
-        end = last + len(buffer.text[last : len(buffer.text) if line_end == -1 else line_end].rstrip())
-        if finding.edit is not None and finding.edit.start == start and finding.edit.end <= end:
-            end = finding.edit.end  # the node itself when the fix replaces it
+        end = buffer.line_offset(finding.end_line, finding.end_col)  # the matched node
         part, part_start = buffer.locate(start)
         end_part, part_end = buffer.locate(max(start, end))
         text = buffer.parts[part].text
@@ -284,8 +280,7 @@ class FlaxServer(LanguageServer):
 def _fixed(text: str, finding: Finding) -> str | None:
     """The text with this one finding fixed as ``flake8-flax fix`` would: its edit plus the imports it needs."""
     new_text, _ = apply_edits(text, [finding.edit])
-    imports = finding.imports if hasattr(finding, "imports") else finding.rule.meta.get("imports", [])
-    new_text = add_imports(new_text, list(imports))
+    new_text = add_imports(new_text, list(finding.imports))
     return new_text if parses(new_text) else None
 
 
