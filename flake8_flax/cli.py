@@ -178,8 +178,8 @@ def _fix_file(path: Path, args: argparse.Namespace, session: Session) -> tuple[b
         print(f"{path}: {verb} {finding.code} {finding.message}", file=sys.stderr)
     left = session.findings(dataclasses.replace(unit, text=new_text))
     for item in left:
-        print(f"{item.where}: {item.finding.code} {item.finding.text} (left for a human{_why_left(item, args, result)})",
-              file=sys.stderr)
+        why = _why_left(item, args, result)
+        print(f"{item.where}: {item.finding.code} {item.finding.text} (left for a human{why})", file=sys.stderr)
     return new_bytes != unit.data, len(left), failed
 
 

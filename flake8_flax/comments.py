@@ -51,7 +51,7 @@ def blank_comment_blocks(source: str, run: int = BLOCK) -> str:
     """``source`` with the comments of each run of at least ``run`` consecutive comment-only lines blanked: those
     runs are what makes the parse quadratic. Other comments stay, so rules that look at comment nodes (a call with a
     comment among its arguments gets no fix) still see them."""
-    lines, start = [], None
+    lines = []
     for match in _TOKENS.finditer(source):
         begin, end = match.span("comment")
         if begin < 0:

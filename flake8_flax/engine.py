@@ -275,8 +275,9 @@ def _finding(rule: Rule, node: SgNode, rng: Any, source: str, view: View | None,
         start, end = rng.start.index, rng.end.index
         if view.overlaps(start, end, derived=True) and not _strictly_contains(start, end, view):
             return None  # the finding belongs to the class that derives from Flax directly
-        start_at = view.to_source(start) if view.span_at(start) is None else view.to_source(view.span_at(start).view_start)
-        end_at = view.to_source(end) if view.span_at(end) is None else view.to_source(view.span_at(end).view_end)
+        first, last = view.span_at(start), view.span_at(end)  # a node that starts or ends in a respelled name
+        start_at = view.to_source(start if first is None else first.view_start)
+        end_at = view.to_source(end if last is None else last.view_end)
         if start_at is None or end_at is None:
             return None  # in the imports appended for the rules
         (line, col), (end_line, end_col) = view.position(start_at), view.position(end_at)

@@ -256,10 +256,8 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
     # The view's names: the canonical names the file binds already, then those a respelling introduces.
     canonical: dict[str, str] = {}
     for name, binding in found.items():
-        if binding is not None and names.normal(binding.qualified) in names.modules:
-            module = names.normal(binding.qualified)
-            if names.modules[module][0] == name:
-                canonical[name] = module
+        if binding is not None and binding.qualified in names.modules and names.modules[binding.qualified][0] == name:
+            canonical[name] = binding.qualified
     plans: dict[str, tuple[str, Binding]] = {}  # file name -> its canonical spelling
     for name, binding in found.items():
         if binding is None or binding.qualified.split(".")[0] not in roots or binding.qualified.startswith("jax._"):
@@ -267,8 +265,8 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
         spelled = names.spell(binding.qualified)
         if spelled is None:
             continue
-        module = names.module_of(names.normal(binding.qualified))
-        if module != names.normal(binding.qualified) and "." not in module:
+        module = names.module_of(binding.qualified)
+        if module != binding.qualified and "." not in module:
             continue  # `from jax import tree_map`: rules judge such imports of a package's own names themselves
         if spelled == name and not any(  # still respell chains through it: `flax.linen.Dense` with `import flax`
                 source.find(name + sub[len(binding.qualified):] + ".") >= 0
@@ -277,14 +275,15 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
             continue
         if not _assigned(source, name):
             plans[name] = (spelled, binding)
-    spans: list[Span] = []
-    if plans:
-        spans = _reference_spans(root, plans, names, lambda head, module: _claim(head, module, source, root, found, canonical))
+
+    def claim(head: str, module: str) -> bool:
+        return _claim(head, module, source, root, found, canonical)
+
+    spans = _reference_spans(root, plans, names, claim) if plans else []
     spans += _subclass_spans(source, root, found, names, canonical, {s.start for s in spans})
     used = {s.text.split(".")[0] for s in spans}
-    for name, (spelled, binding) in plans.items():  # `from flax import nnx as fnx`: the file imports flax.nnx
-        module = names.normal(binding.qualified)
-        if module in names.modules and _claim(spelled, module, source, root, found, canonical):
+    for spelled, binding in plans.values():  # `from flax import nnx as fnx`: the file imports flax.nnx
+        if binding.qualified in names.modules and claim(spelled, binding.qualified):
             used.add(spelled)
     trailer = [names.modules[module][1] for head, module in canonical.items()
                if head in used and (found.get(head) is None or found[head].qualified != module)]
@@ -300,8 +299,8 @@ def _claim(head: str, module: str, source: str, root: SgNode, found: dict[str, B
     owner = found.get(head)
     if head in found and (owner is None or owner.qualified != module):
         return False
-    if head not in found and head not in canonical and (
-            _assigned(source, head) or any(_is_reference(n) for n in root.find_all(kind="identifier", regex=f"^{head}$"))):
+    if head not in found and head not in canonical and (_assigned(source, head) or any(
+            _is_reference(node) for node in root.find_all(kind="identifier", regex=f"^{head}$"))):
         return False  # the file uses the name unbound (or binds it some other way): not ours to give it meaning
     return canonical.setdefault(head, module) == module
 

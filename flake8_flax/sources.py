@@ -347,4 +347,3 @@ def _remove_stale(target: Path) -> None:
                 old.unlink()
         except OSError:
             pass
-

@@ -97,8 +97,8 @@ def test_formats(tree):
     sarif = json.loads(cli("check", "--format", "sarif", "m.py", cwd=tree).stdout)
     result = sarif["runs"][0]["results"][0]
     assert result["ruleId"] == "FLX201"
-    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 4, "startColumn": 13,
-                                                                   "endLine": 4, "endColumn": 51}
+    region = {"startLine": 4, "startColumn": 13, "endLine": 4, "endColumn": 51}
+    assert result["locations"][0]["physicalLocation"]["region"] == region
     assert (rows[0]["end_line"], rows[0]["end_column"]) == (4, 51)  # the matched call, end exclusive
     github = cli("check", "--format", "github", "m.py", cwd=tree).stdout
     assert github.startswith("::error file=m.py,line=4,col=13,title=FLX201::FLX201 ")

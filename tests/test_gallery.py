@@ -1,10 +1,10 @@
 """Migration gallery: real Flax 0.10/0.11 programs that nobody here wrote, ported by the installed command.
 
 Each program in ``tests/gallery/`` is kept byte for byte as published (a documentation page: its python code
-cells, concatenated; source and licence in ``gallery/manifest.toml``). The test prepares it the same way for both sides (plots dropped, NumPy seeded, the
-training loop shortened: the manifest's ``edits``), ports the prepared program with the installed
-``flake8-flax fix --unsafe-fixes`` (no hand edit), runs the port on the pinned JAX/Flax with DeprecationWarnings
-as errors and compares every number it prints with the output recorded on the old release
+cells, concatenated; source and licence in ``gallery/manifest.toml``). The test prepares it the same way for both
+sides (plots dropped, NumPy seeded, the training loop shortened: the manifest's ``edits``), ports the prepared
+program with the installed ``flake8-flax fix --unsafe-fixes`` (no hand edit), runs the port on the pinned JAX/Flax
+with DeprecationWarnings as errors and compares every number it prints with the output recorded on the old release
 (``gallery/<name>.old.txt``; ``python tests/test_gallery.py --record`` re-records it in the old-release venvs).
 """
 
@@ -27,8 +27,8 @@ MANIFEST = tomllib.loads((GALLERY / "manifest.toml").read_text())
 PROGRAMS = MANIFEST["program"]
 RELEASES = MANIFEST["releases"]
 # same on both sides: no plotting (matplotlib is in neither environment) and no ASCII-art sharding pictures
-HEADLESS = re.compile(r"^\s*(import matplotlib\b.*|from matplotlib import .*|plt\..*|jax\.debug\.visualize_array_sharding\(.*\))(\n|\Z)",
-                      re.M)
+HEADLESS = re.compile(r"^\s*(import matplotlib\b.*|from matplotlib import .*|plt\..*"
+                      r"|jax\.debug\.visualize_array_sharding\(.*\))(\n|\Z)", re.M)
 RTOL = 1e-4  # float noise between XLA versions
 NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
 
@@ -131,7 +131,8 @@ def table() -> None:
     """Port and run every program; print the README table rows."""
     import difflib
     import tempfile
-    print("| program | written for | lines changed by the port | old release prints (last value) | port on today's Flax prints | same numbers |")
+    print("| program | written for | lines changed by the port | old release prints (last value) "
+          "| port on today's Flax prints | same numbers |")
     print("|---|---|---|---|---|---|")
     for program in PROGRAMS:
         with tempfile.TemporaryDirectory() as tmp:

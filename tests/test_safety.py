@@ -576,7 +576,7 @@ def files(draw):
 
 
 def _kept_lines(text: str) -> list[str]:
-    return [line for line in re.split(r"\r\n|\r|\n", text) if "keep" in line or "noqa" in line]
+    return [line for line in re.split(r"\r\n|\r|\n", text) if "# keep" in line or "noqa" in line]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -598,7 +598,8 @@ def test_fix_output_decodes_compiles_and_keeps_every_line_it_does_not_fix(tmp_pa
             assert _kept_lines(new) == _kept_lines(old)
         return
     text = out.decode(encoding)  # re-decodes with the file's own encoding, which is still declared
-    assert tokenize.detect_encoding(io.BytesIO(out).readline)[0] == tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    declared = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    assert tokenize.detect_encoding(io.BytesIO(out).readline)[0] == declared
     try:
         compile(data.decode(encoding), name, "exec")
         compiled = True
