@@ -87,14 +87,9 @@ class Settings:
         explicit = [*(self.options.select or []), *(self.options.extend_select or [])]
         advisory_flag = bool(self.options.flax_advisory)
 
-        ignored = [*(self.options.ignore or []), *(self.options.extend_ignore or [])]
-
         def wanted(rule: Rule) -> bool:
             if rule.advisory and not advisory_wanted(rule.code, explicit, advisory_flag):
                 return False
-            if guide.should_report_error(rule.code) is Decision.Selected:
-                return True
-            # --flax-advisory turns on what the plugin's default ignore keeps off, unless the user ignores it
-            return rule.advisory and advisory_flag and not any(rule.code.startswith(p) for p in ignored)
+            return guide.should_report_error(rule.code) is Decision.Selected
 
         return wanted
