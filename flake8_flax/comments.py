@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 LONE_CR = re.compile(r"\r(?!\n)")
+LINE_END = re.compile(r"\r\n?|\n")  # how Python counts lines (a form feed or U+2028 ends none)
 BLOCK = 20  # consecutive comment-only lines from which a block is blanked before parsing
 
 # One regular expression finds string literals (skipped, so a '#' inside one is kept) and comments, in one C-speed
@@ -81,3 +82,8 @@ def for_ast_grep(source: str) -> str:
     a ``\n``, so that tree-sitter sees Python's lines (line numbers then match flake8's too). Same length; take only
     offsets from the result, never text."""
     return LONE_CR.sub("\n", blank_comment_blocks(source))
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset at which each of Python's lines of ``text`` starts."""
+    return [0] + [match.end() for match in LINE_END.finditer(text)]

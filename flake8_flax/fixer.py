@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flake8_flax.catalog import Catalog, Rule
+from flake8_flax.comments import LINE_END, line_starts
 from flake8_flax.engine import Edit, Finding, lint
 from flake8_flax.noqa import NoqaFilter, file_is_ignored
 from flake8_flax.sources import import_floor, syntax_error
 
 MAX_ROUNDS = 10
-LINE_END = re.compile(r"\r\n?|\n")  # how Python counts lines (a form feed or U+2028 ends none)
 
 
 @dataclass
@@ -50,7 +49,7 @@ def _import_anchor(source: str, body: list[ast.stmt], floor: int) -> int:
     """Where new imports go: after the module docstring, ``__future__`` imports and the first import block,
     else just before the first statement (below a shebang, an encoding line and leading comments). In a notebook
     only statements from ``floor`` on count (the first plain Python cell, below its magics)."""
-    starts = [0] + [m.end() for m in LINE_END.finditer(source)]
+    starts = line_starts(source)
 
     def start_of(line: int) -> int:
         return starts[line - 1] if line <= len(starts) else len(source)

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from flake8_flax.comments import line_starts
+
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
 
@@ -175,7 +177,7 @@ class View:
         self.names = names
         self.bindings = {name: b.qualified for name, b in found.items() if b is not None}
         self.canonical = canonical  # the view's names -> modules, for spelling fixes back
-        self._line_starts = [0] + [m.end() for m in re.finditer("\r(?!\n)|\n", source)]  # Python's lines
+        self._line_starts = line_starts(source)
 
     def span_at(self, offset: int) -> Span | None:
         """The respelled span that strictly contains ``offset`` (a view offset)."""
@@ -239,8 +241,7 @@ class View:
 
     def _spelling(self, qualified: str) -> str | None:
         best: tuple[int, int, str] | None = None
-        for name, bound in self.bindings.items():
-            bound = self.names.normal(bound)
+        for name, bound in self.bindings.items():  # (canonical_view normalised them)
             if qualified == bound or qualified.startswith(bound + "."):
                 spelled = name + qualified[len(bound):]
                 key = (-len(bound), len(spelled), spelled)
