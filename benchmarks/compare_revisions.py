@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import count_lines, site_tree
+
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import os, resource, sys
@@ -38,13 +40,6 @@ print(usage.ru_utime + usage.ru_stime, found)
 """
 
 
-def default_tree() -> list[str]:
-    import flax
-    import jax
-
-    return [str(Path(flax.__file__).parent), str(Path(jax.__file__).parent)]
-
-
 def extract(revision: str, into: Path) -> Path:
     into.mkdir()
     archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
@@ -59,7 +54,7 @@ def main() -> None:
     parser.add_argument("--tree", nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    tree = args.tree or default_tree()
+    tree = args.tree or site_tree()
     with tempfile.TemporaryDirectory() as tmp:
         dirs = {rev: extract(rev, Path(tmp) / f"rev{i}") for i, rev in enumerate((args.old, args.new))}
         best: dict[str, float] = {}
@@ -70,8 +65,7 @@ def main() -> None:
                                      check=True, capture_output=True, text=True).stdout.split()
                 best[rev] = min(best.get(rev, float("inf")), float(out[0]))
                 counts[rev] = int(out[1])
-    lines = sum(len(p.read_bytes().splitlines()) for t in tree for p in Path(t).rglob("*.py"))
-    print(f"tree: {lines:,} lines of Python; best of {args.repeat} interleaved runs, CPU seconds")
+    print(f"tree: {count_lines(tree):,} lines of Python; best of {args.repeat} interleaved runs, CPU seconds")
     print("| revision | CPU | findings |\n|---|---|---|")
     for rev in dirs:
         print(f"| {rev} | {best[rev]:.2f} s | {counts[rev]} |")
