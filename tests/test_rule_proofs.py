@@ -17,29 +17,78 @@ from flake8_flax.fixer import fix_source
 PROOFS = {rule.code: rule.meta["proof"] for rule in reversed(load_catalog().rules)}
 # rule documents with a fix that no proof program executes yet (the list only shrinks; goal: empty)
 UNEXECUTED_PENDING = set("""
-    flx101-flax-deprecated-nn-import flx101-flax-nn-import-aliased flx101-flax-nn-module-alias
-    flx103-param-shape-before-init-flax-nn flx104-layer-called-with-inputs-bias-keyword
-    flx104-partial-called-with-inputs flx107-module-partial flx114-unnamed-make-rng-for-mask
-    flx115-nn-dropout-function-default flx202-optimizer-update-grads-only-unsafe
-    flx205-fork-split-argument-not-literal flx205-fork-splits-typo-to-fork-split flx205-fork-splits-typo-to-split
-    flx206-data-class-attribute flx206-pytree-container-attribute flx301-mutable-array-import flx302-jax-array-ref
-    flx302-jax-arrayref flx302-mutablearray-import flx302-nnx-array-ref flx302-nnx-arrayref-type flx303-use-hijax
-    flx303-use-refs flx303-using-hijax flx303-using-refs flx304-nnx-as-hijax-vars flx304-nnx-as-ref-vars
-    flx304-nnx-to-refs flx305-nnx-as-array-vars flx305-nnx-as-pytree-vars flx305-nnx-to-arrays
-    flx306-variable-is-hijax-kwarg flx306-variable-use-ref-kwarg flx307-isinstance-variable-mutable-attribute
-    flx307-self-variable-mutable-attribute flx308-flax-mutable-array-config-read
-    flx308-flax-mutable-array-config-update flx401-nnx-variable-value-augmented flx402-nnx-variable-or-variablestate
-    flx402-nnx-variablestate-ctor flx402-nnx-variablestate-import flx402-nnx-variablestate-import-alias
-    flx405-nnx-pure-import flx405-nnx-pure-import-alias flx406-nnx-vars-as-import flx406-nnx-vars-as-import-alias
-    flx407-nnx-abstract-with-sharding-import flx407-nnx-abstract-with-sharding-import-alias
-    flx408-state-from-flat-path flx411-flax-experimental-nnx flx411-flax-experimental-nnx-attribute
-    flx416-variable-sharding-attribute flx416-variable-sharding-metadata-dict-key
-    flx416-variable-sharding-metadata-without-mesh flx416-variable-sharding-names-attribute
-    flx501-linen-selfattention-import flx502-linen-mha-inputs-kv-unsafe flx503-jax-utils-pmean-import
-    flx507-linen-fp8-dot-general-op-import flx601-jax-tree-map-import flx602-tree-multimap-import
-    flx602-tree-util-alias-multimap flx604-pjit flx604-pjit-module-alias flx604-pjit-positional-shardings
-    flx605-jax-tree-aliases-import flx605-jax-treedef-is-leaf flx606-experimental-disable-x64
-    flx607-random-keyarray-alias flx607-random-keyarray-runtime flx608-devicearray-alias flx608-devicearray-runtime
+    flx101-flax-deprecated-nn-import
+    flx101-flax-nn-import-aliased
+    flx101-flax-nn-module-alias
+    flx103-param-shape-before-init-flax-nn
+    flx104-layer-called-with-inputs-bias-keyword
+    flx104-partial-called-with-inputs
+    flx107-module-partial
+    flx114-unnamed-make-rng-for-mask
+    flx115-nn-dropout-function-default
+    flx202-optimizer-update-grads-only-unsafe
+    flx205-fork-split-argument-not-literal
+    flx205-fork-splits-typo-to-fork-split
+    flx205-fork-splits-typo-to-split
+    flx206-data-class-attribute
+    flx206-pytree-container-attribute
+    flx301-mutable-array-import
+    flx302-jax-array-ref
+    flx302-jax-arrayref
+    flx302-mutablearray-import
+    flx302-nnx-array-ref
+    flx302-nnx-arrayref-type
+    flx303-use-hijax
+    flx303-use-refs
+    flx303-using-hijax
+    flx303-using-refs
+    flx304-nnx-as-hijax-vars
+    flx304-nnx-as-ref-vars
+    flx304-nnx-to-refs
+    flx305-nnx-as-array-vars
+    flx305-nnx-as-pytree-vars
+    flx305-nnx-to-arrays
+    flx306-variable-is-hijax-kwarg
+    flx306-variable-use-ref-kwarg
+    flx307-isinstance-variable-mutable-attribute
+    flx307-self-variable-mutable-attribute
+    flx308-flax-mutable-array-config-read
+    flx308-flax-mutable-array-config-update
+    flx401-nnx-variable-value-augmented
+    flx402-nnx-variable-or-variablestate
+    flx402-nnx-variablestate-ctor
+    flx402-nnx-variablestate-import
+    flx402-nnx-variablestate-import-alias
+    flx405-nnx-pure-import
+    flx405-nnx-pure-import-alias
+    flx406-nnx-vars-as-import
+    flx406-nnx-vars-as-import-alias
+    flx407-nnx-abstract-with-sharding-import
+    flx407-nnx-abstract-with-sharding-import-alias
+    flx408-state-from-flat-path
+    flx411-flax-experimental-nnx
+    flx411-flax-experimental-nnx-attribute
+    flx416-variable-sharding-attribute
+    flx416-variable-sharding-metadata-dict-key
+    flx416-variable-sharding-metadata-without-mesh
+    flx416-variable-sharding-names-attribute
+    flx501-linen-selfattention-import
+    flx502-linen-mha-inputs-kv-unsafe
+    flx503-jax-utils-pmean-import
+    flx507-linen-fp8-dot-general-op-import
+    flx601-jax-tree-map-import
+    flx602-tree-multimap-import
+    flx602-tree-util-alias-multimap
+    flx604-pjit
+    flx604-pjit-module-alias
+    flx604-pjit-positional-shardings
+    flx605-jax-tree-aliases-import
+    flx605-jax-treedef-is-leaf
+    flx606-experimental-disable-x64
+    flx607-random-keyarray-alias
+    flx607-random-keyarray-runtime
+    flx608-devicearray-alias
+    flx608-devicearray-runtime
 """.split())
 
 
