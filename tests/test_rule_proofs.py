@@ -76,9 +76,6 @@ UNEXECUTED_PENDING = set("""
     flx502-linen-mha-inputs-kv-unsafe
     flx503-jax-utils-pmean-import
     flx507-linen-fp8-dot-general-op-import
-    flx601-jax-tree-map-import
-    flx602-tree-multimap-import
-    flx602-tree-util-alias-multimap
     flx604-pjit
     flx604-pjit-module-alias
     flx604-pjit-positional-shardings
