@@ -34,7 +34,6 @@ VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 SEVERITIES = {"error", "warning", "info", "hint"}
 # bundled codes with a fix whose proof names no counterfeit yet (the list only shrinks)
 COUNTERFEITS_PENDING = frozenset("""
-FLX101
 FLX103
 FLX104
 FLX106
@@ -69,7 +68,6 @@ FLX501
 FLX502
 FLX507
 FLX604
-FLX605
 FLX606
 FLX607
 FLX608

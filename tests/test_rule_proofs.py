@@ -17,9 +17,6 @@ from flake8_flax.fixer import fix_source
 PROOFS = {rule.code: rule.meta["proof"] for rule in reversed(load_catalog().rules)}
 # rule documents with a fix that no proof program executes yet (the list only shrinks; goal: empty)
 UNEXECUTED_PENDING = set("""
-    flx101-flax-deprecated-nn-import
-    flx101-flax-nn-import-aliased
-    flx101-flax-nn-module-alias
     flx103-param-shape-before-init-flax-nn
     flx104-layer-called-with-inputs-bias-keyword
     flx104-partial-called-with-inputs
@@ -79,8 +76,6 @@ UNEXECUTED_PENDING = set("""
     flx604-pjit
     flx604-pjit-module-alias
     flx604-pjit-positional-shardings
-    flx605-jax-tree-aliases-import
-    flx605-jax-treedef-is-leaf
     flx606-experimental-disable-x64
     flx607-random-keyarray-alias
     flx607-random-keyarray-runtime
