@@ -67,10 +67,12 @@ FLX418
 FLX501
 FLX502
 FLX507
-FLX604
 FLX606
 FLX607
 FLX608
+""".split())
+# bundled codes without a look-alike of a shape, one CODE:shape a line (lookalikes.py; the list only shrinks)
+LOOKALIKE_SHAPES_PENDING = frozenset("""
 """.split())
 
 
@@ -374,6 +376,8 @@ def load_directory(directory: Path, utils: dict[str, Any], bundled: bool = False
         if all(rule.fix is None for rule in file_rules) and "fixed_program" not in file_rules[0].meta["proof"]:
             raise _fail(path, "metadata.proof.fixed_program", "a rule without 'fix' shows the fixed program")
         _check_counterfeits(path, file_rules, bundled)
+        if bundled:
+            _check_lookalike_shapes(path, file_rules, utils["compat-shim"])
         rules.extend(file_rules)
     return rules
 
@@ -394,6 +398,17 @@ def _check_counterfeits(path: Path, file_rules: list[Rule], bundled: bool) -> No
     if bundled and fixable and not counterfeits and code not in COUNTERFEITS_PENDING:
         raise _fail(path, "metadata.proof.counterfeits", "a rule with a fix names a plausible wrong fix that "
                     "its proof must catch")
+
+
+def _check_lookalike_shapes(path: Path, file_rules: list[Rule], shim_rule: dict[str, Any]) -> None:
+    """A bundled code has a look-alike of each shape (shim, foreign, migrated; see lookalikes.py)."""
+    from flake8_flax import lookalikes  # only when the catalog is built, not when it comes from the cache
+
+    code = file_rules[0].code
+    for shape in lookalikes.missing(file_rules, shim_rule):
+        if f"{code}:{shape}" not in LOOKALIKE_SHAPES_PENDING:
+            raise _fail(path, "metadata.lookalikes", f"{code} has no look-alike of shape {shape!r} "
+                        "(docs/writing-rules.md, Look-alikes)")
 
 
 def _inherit_metadata(path: Path, docs: list[Any]) -> list[Any]:

@@ -31,8 +31,9 @@ def rename(source: str, old: str, new: str) -> str | None:
     except (tokenize.TokenError, SyntaxError):
         return None
     lines = source.splitlines(keepends=True)
-    places = [t.start for i, t in enumerate(tokens)
-              if t.type == tokenize.NAME and t.string == old and not (i and tokens[i - 1].string == ".")]
+    places = [t.start for i, t in enumerate(tokens)  # not attributes, not a module's name imported from it
+              if t.type == tokenize.NAME and t.string == old and not (i and tokens[i - 1].string in (".", "import"))
+              and not (i + 1 < len(tokens) and tokens[i + 1].string == "as")]
     for row, col in reversed(places):
         line = lines[row - 1]
         lines[row - 1] = line[:col] + new + line[col + len(old):]

@@ -73,9 +73,6 @@ UNEXECUTED_PENDING = set("""
     flx502-linen-mha-inputs-kv-unsafe
     flx503-jax-utils-pmean-import
     flx507-linen-fp8-dot-general-op-import
-    flx604-pjit
-    flx604-pjit-module-alias
-    flx604-pjit-positional-shardings
     flx606-experimental-disable-x64
     flx607-random-keyarray-alias
     flx607-random-keyarray-runtime
