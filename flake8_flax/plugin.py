@@ -12,6 +12,7 @@ from flake8.style_guide import Decision, DecisionEngine
 from flake8_flax import __version__
 from flake8_flax.catalog import Rule, RuleError, load_catalog
 from flake8_flax.engine import lint
+from flake8_flax.results import Results, open_results
 from flake8_flax.settings import advisory_wanted
 from flake8_flax.targets import parse_targets
 
@@ -30,6 +31,7 @@ class FlaxChecker:
     explicit_select: list[str] = []
     advisory_flag = False
     decider: DecisionEngine | None = None
+    results: Results | None = None
 
     def __init__(self, tree: ast.AST, lines: list[str]):
         self.lines = lines
@@ -49,6 +51,12 @@ class FlaxChecker:
         manager.add_option(
             "--flax-advisory", parse_from_config=True, action="store_true", default=False,
             help="Also report the advisory rules (Linen -> NNX advice), which are off by default.")
+        manager.add_option(
+            "--flax-cache", parse_from_config=True, action="store_true", default=False,
+            help="Keep each file's findings in an on-disk cache keyed by its text, the settings and the rules.")
+        manager.add_option(
+            "--flax-no-cache", action="store_true", default=False,
+            help="Do not use the findings cache (as FLAKE8_FLAX_NO_CACHE=1), even if the configuration asks for it.")
         manager.extend_default_ignore(_catalog().advisory_codes)
 
     @classmethod
@@ -64,7 +72,9 @@ class FlaxChecker:
             cls.targets = parse_targets(options.flax_target_version, options.jax_target_version)
         except ValueError as exc:
             _exit(f"--flax-target-version / --jax-target-version: {exc}")
-        _catalog(cls.extra_rules)  # report a bad extra rule file once, in the main process
+        catalog = _catalog(cls.extra_rules)  # report a bad extra rule file once, in the main process
+        cls.results = open_results(options.flax_cache and not options.flax_no_cache, cls.extra_rules,
+                                   [rule.id for rule in catalog.rules if cls.wanted(rule)], cls.targets)
 
     @classmethod
     def wanted(cls, rule: Rule) -> bool:
@@ -75,8 +85,13 @@ class FlaxChecker:
         return cls.decider is None or cls.decider.decision_for(rule.code) is Decision.Selected
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        for finding in lint("".join(self.lines), _catalog(self.extra_rules), self.targets, self.wanted):
-            yield finding.line, finding.col, f"{finding.code} {finding.text}", type(self)
+        source = "".join(self.lines)
+        for line, col, text in self.results.rows(source, self._rows) if self.results else self._rows(source):
+            yield line, col, text, type(self)
+
+    def _rows(self, source: str) -> list[tuple[int, int, str]]:
+        found = lint(source, _catalog(self.extra_rules), self.targets, self.wanted)
+        return [(finding.line, finding.col, f"{finding.code} {finding.text}") for finding in found]
 
 
 def _catalog(extra: tuple[str, ...] = ()):
