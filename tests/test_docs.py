@@ -63,3 +63,10 @@ def test_every_case_of_a_code_is_explained_with_its_fix_and_an_example(catalog):
     page = docs.render_page(catalog, "FLX202")  # "the fix is unsafe" and "no automatic fix": each with its case
     by_hand = next(case for case in page.split("### Case ")[1:] if "**no automatic fix**" in case)
     assert "decided by hand" in by_hand and "def train_step(model, optimizer: nnx.Optimizer, grads):" in by_hand
+
+
+def test_cross_version_claims_are_the_proofs_that_test_runs(catalog):
+    import test_cross_version
+
+    claimed = {code for code in docs.codes(catalog) if "tests/test_cross_version.py" in docs.render_page(catalog, code)}
+    assert claimed == set(test_cross_version.CASES)
