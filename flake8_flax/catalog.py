@@ -35,9 +35,7 @@ SEVERITIES = {"error", "warning", "info", "hint"}
 # bundled codes with a fix whose proof names no counterfeit yet (the list only shrinks)
 COUNTERFEITS_PENDING = frozenset("""
 FLX103
-FLX104
 FLX106
-FLX107
 FLX114
 FLX204
 FLX205
@@ -52,9 +50,6 @@ FLX308
 FLX401
 FLX403
 FLX404
-FLX405
-FLX406
-FLX407
 FLX408
 FLX409
 FLX410
@@ -78,7 +73,6 @@ FLX103:shim
 FLX105:shim
 FLX105:migrated
 FLX106:shim
-FLX107:shim
 FLX108:shim
 FLX109:shim
 FLX111:shim

@@ -18,9 +18,6 @@ PROOFS = {rule.code: rule.meta["proof"] for rule in reversed(load_catalog().rule
 # rule documents with a fix that no proof program executes yet (the list only shrinks; goal: empty)
 UNEXECUTED_PENDING = set("""
     flx103-param-shape-before-init-flax-nn
-    flx104-layer-called-with-inputs-bias-keyword
-    flx104-partial-called-with-inputs
-    flx107-module-partial
     flx114-unnamed-make-rng-for-mask
     flx115-nn-dropout-function-default
     flx202-optimizer-update-grads-only-unsafe
@@ -52,16 +49,6 @@ UNEXECUTED_PENDING = set("""
     flx308-flax-mutable-array-config-read
     flx308-flax-mutable-array-config-update
     flx401-nnx-variable-value-augmented
-    flx402-nnx-variable-or-variablestate
-    flx402-nnx-variablestate-ctor
-    flx402-nnx-variablestate-import
-    flx402-nnx-variablestate-import-alias
-    flx405-nnx-pure-import
-    flx405-nnx-pure-import-alias
-    flx406-nnx-vars-as-import
-    flx406-nnx-vars-as-import-alias
-    flx407-nnx-abstract-with-sharding-import
-    flx407-nnx-abstract-with-sharding-import-alias
     flx408-state-from-flat-path
     flx411-flax-experimental-nnx
     flx411-flax-experimental-nnx-attribute
