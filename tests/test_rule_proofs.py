@@ -49,7 +49,6 @@ UNEXECUTED_PENDING = set("""
     flx308-flax-mutable-array-config-read
     flx308-flax-mutable-array-config-update
     flx401-nnx-variable-value-augmented
-    flx408-state-from-flat-path
     flx411-flax-experimental-nnx
     flx411-flax-experimental-nnx-attribute
     flx416-variable-sharding-attribute
