@@ -21,7 +21,6 @@ UNEXECUTED_PENDING = set("""
     flx114-unnamed-make-rng-for-mask
     flx115-nn-dropout-function-default
     flx202-optimizer-update-grads-only-unsafe
-    flx205-fork-split-argument-not-literal
     flx205-fork-splits-typo-to-fork-split
     flx205-fork-splits-typo-to-split
     flx206-data-class-attribute
@@ -55,7 +54,6 @@ UNEXECUTED_PENDING = set("""
     flx416-variable-sharding-metadata-dict-key
     flx416-variable-sharding-metadata-without-mesh
     flx416-variable-sharding-names-attribute
-    flx501-linen-selfattention-import
     flx502-linen-mha-inputs-kv-unsafe
     flx503-jax-utils-pmean-import
     flx507-linen-fp8-dot-general-op-import
