@@ -54,7 +54,6 @@ UNEXECUTED_PENDING = set("""
     flx416-variable-sharding-metadata-dict-key
     flx416-variable-sharding-metadata-without-mesh
     flx416-variable-sharding-names-attribute
-    flx502-linen-mha-inputs-kv-unsafe
     flx503-jax-utils-pmean-import
     flx507-linen-fp8-dot-general-op-import
     flx606-experimental-disable-x64
