@@ -23,8 +23,6 @@ UNEXECUTED_PENDING = set("""
     flx202-optimizer-update-grads-only-unsafe
     flx205-fork-splits-typo-to-fork-split
     flx205-fork-splits-typo-to-split
-    flx206-data-class-attribute
-    flx206-pytree-container-attribute
     flx301-mutable-array-import
     flx302-jax-array-ref
     flx302-jax-arrayref
@@ -54,8 +52,6 @@ UNEXECUTED_PENDING = set("""
     flx416-variable-sharding-metadata-dict-key
     flx416-variable-sharding-metadata-without-mesh
     flx416-variable-sharding-names-attribute
-    flx503-jax-utils-pmean-import
-    flx507-linen-fp8-dot-general-op-import
     flx606-experimental-disable-x64
     flx607-random-keyarray-alias
     flx607-random-keyarray-runtime
