@@ -110,7 +110,6 @@ FLX420:shim
 FLX504:shim
 FLX505:shim
 FLX506:shim
-FLX507:shim
 FLX508:shim
 FLX509:shim
 FLX509:foreign
