@@ -55,9 +55,6 @@ FLX413
 FLX414
 FLX416
 FLX418
-FLX606
-FLX607
-FLX608
 """.split())
 # bundled codes without a look-alike of a shape, one CODE:shape a line (lookalikes.py; the list only shrinks)
 LOOKALIKE_SHAPES_PENDING = frozenset("""
@@ -117,8 +114,6 @@ FLX510:shim
 FLX510:foreign
 FLX601:foreign
 FLX603:foreign
-FLX606:foreign
-FLX607:foreign
 FLX901:shim
 FLX902:shim
 FLX903:shim

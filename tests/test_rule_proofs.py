@@ -52,11 +52,6 @@ UNEXECUTED_PENDING = set("""
     flx416-variable-sharding-metadata-dict-key
     flx416-variable-sharding-metadata-without-mesh
     flx416-variable-sharding-names-attribute
-    flx606-experimental-disable-x64
-    flx607-random-keyarray-alias
-    flx607-random-keyarray-runtime
-    flx608-devicearray-alias
-    flx608-devicearray-runtime
 """.split())
 
 
