@@ -20,13 +20,11 @@ UNEXECUTED_PENDING = set("""
     flx103-param-shape-before-init-flax-nn
     flx114-unnamed-make-rng-for-mask
     flx115-nn-dropout-function-default
-    flx202-optimizer-update-grads-only-unsafe
     flx205-fork-splits-typo-to-fork-split
     flx205-fork-splits-typo-to-split
     flx301-mutable-array-import
     flx302-jax-array-ref
     flx302-jax-arrayref
-    flx302-mutablearray-import
     flx302-nnx-array-ref
     flx302-nnx-arrayref-type
     flx303-use-hijax
@@ -45,9 +43,6 @@ UNEXECUTED_PENDING = set("""
     flx307-self-variable-mutable-attribute
     flx308-flax-mutable-array-config-read
     flx308-flax-mutable-array-config-update
-    flx401-nnx-variable-value-augmented
-    flx411-flax-experimental-nnx
-    flx411-flax-experimental-nnx-attribute
     flx416-variable-sharding-attribute
     flx416-variable-sharding-metadata-dict-key
     flx416-variable-sharding-metadata-without-mesh
