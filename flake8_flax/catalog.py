@@ -50,7 +50,6 @@ FLX409
 FLX410
 FLX413
 FLX414
-FLX416
 FLX418
 """.split())
 # bundled codes without a look-alike of a shape, one CODE:shape a line (lookalikes.py; the list only shrinks)
@@ -90,8 +89,6 @@ FLX413:foreign
 FLX414:shim
 FLX415:shim
 FLX415:foreign
-FLX416:shim
-FLX416:foreign
 FLX417:shim
 FLX417:foreign
 FLX418:shim

@@ -43,10 +43,6 @@ UNEXECUTED_PENDING = set("""
     flx307-self-variable-mutable-attribute
     flx308-flax-mutable-array-config-read
     flx308-flax-mutable-array-config-update
-    flx416-variable-sharding-attribute
-    flx416-variable-sharding-metadata-dict-key
-    flx416-variable-sharding-metadata-without-mesh
-    flx416-variable-sharding-names-attribute
 """.split())
 
 
