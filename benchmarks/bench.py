@@ -1,64 +1,45 @@
-"""Speed and scale of flake8-flax, measured as ratios in one run.
+"""What flake8-flax costs flake8, measured as issue 12 asks, and whether its findings changed.
 
-    python benchmarks/bench.py                 # the installed flax + jax packages (~360k lines)
-    python benchmarks/bench.py --tree DIR ...  # any other tree
+    python benchmarks/bench.py                    # the full method (about 15 minutes); the README quotes it
+    python benchmarks/bench.py --quick            # fewer pairs, for a look while working
+    python benchmarks/bench.py --rows file,flax   # only some rows (file, flax, jax, check, cache)
+    python benchmarks/bench.py --update-findings  # accept the current findings as the new baseline
 
-Prints a Markdown table (the README quotes it). Each timing is the best of ``--repeat`` runs of a fresh process,
-as CPU seconds (user + system) of the child, which a busy or throttled machine disturbs less than wall time;
-runs that are compared are interleaved. Peak memory is the child's max RSS.
+Two virtual environments, identical but for the plugin, are created once under
+``~/.cache/flake8-flax/bench-venvs`` with the same flake8, pyflakes, pycodestyle and mccabe versions as the
+running Python; the "with" one also gets ast-grep-py and PyYAML (same versions) and this project, installed
+non-editable from ``git archive HEAD`` (or ``--commit REV``): the figures belong to one commit, not to whatever
+other work sits uncommitted in the tree. It is reinstalled when that tree changes (commit first, then measure).
+``--commit worktree`` installs the work tree as it is (uncommitted files too), e.g. while HEAD does not load.
+
+Each timing is the CPU time (user + system) of the child process, which a busy machine disturbs less than wall
+time; the two commands of a pair run back to back, in alternating order, and the rows report medians over the
+pairs. Before the table, ``flake8-flax check --flax-advisory`` runs over the installed flax and jax packages (and
+this project's examples/ and tests/gallery/, old-era programs with much more to find) and its findings are compared
+with ``benchmarks/findings-flax-jax.txt``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import difflib
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-WITHOUT = [sys.executable, str(HERE / "flake8_without_plugin.py")]
-WITH = [sys.executable, "-m", "flake8"]
-SHARE = [sys.executable, str(HERE / "flake8_plugin_share.py")]
-CHECK = [sys.executable, "-m", "flake8_flax", "check", "--exit-zero", "--flax-advisory"]
-MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-           "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL); "
-           "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-           "print(u.ru_utime + u.ru_stime, time.perf_counter() - t, u.ru_maxrss); sys.stderr.buffer.write(p.stdout)")
-
-
-class Run(NamedTuple):
-    cpu: float  # seconds, user + system
-    wall: float  # seconds
-    rss: int  # KiB, peak
-    out: str
-
-
-def _once(command: list[str]) -> Run:
-    proc = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, cwd=ROOT)
-    cpu, wall, rss = proc.stdout.split()
-    return Run(float(cpu), float(wall), int(rss), proc.stderr)
-
-
-def pair(first: list[str], second: list[str], repeat: int, by: str = "cpu") -> tuple[Run, Run]:
-    """Both commands, interleaved ``repeat`` times; the best run of each by ``by``."""
-    runs = [(_once(first), _once(second)) for _ in range(repeat)]
-    best = (lambda r: getattr(r, by))
-    return min((a for a, _ in runs), key=best), min((b for _, b in runs), key=best)
-
-
-def plugin_share(command: list[str]) -> tuple[float, float]:
-    """CPU seconds of a whole flake8 run and of flake8-flax within it (see flake8_plugin_share.py)."""
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    _, total, spent = proc.stderr.strip().splitlines()[-1].split()
-    return float(total), float(spent)
+FINDINGS = HERE / "findings-flax-jax.txt"
+VENVS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "flake8-flax" / "bench-venvs"
+FLAKE8 = ("flake8", "pyflakes", "pycodestyle", "mccabe")
+PLUGIN_DEPS = ("ast-grep-py", "PyYAML")
+ONE_FILE = "flax/nnx/helpers.py"
+ROWS = ("file", "flax", "jax", "check", "cache")
 
 
 def site_tree() -> list[str]:
@@ -69,103 +50,192 @@ def site_tree() -> list[str]:
 
 
 def count_lines(paths: list[str]) -> int:
-    total = 0
-    for path in paths:
-        for file in Path(path).rglob("*.py"):
-            total += file.read_bytes().count(b"\n")
-    return total
+    return sum(file.read_bytes().count(b"\n") for path in paths for file in Path(path).rglob("*.py"))
 
 
-def findings_of_ast_grep(paths: list[str]) -> set[tuple[str, int, int, str]]:
-    from flake8_flax.catalog import load_catalog
-
-    code = {rule.id: rule.code for rule in load_catalog().rules}
-    sg = shutil.which("ast-grep") or shutil.which("sg")
-    proc = subprocess.run([sg, "scan", "-j", "1", "--json=stream", *paths], capture_output=True, text=True, cwd=ROOT)
-    found = set()
-    for line in proc.stdout.splitlines():
-        item = json.loads(line)
-        start = item["range"]["start"]
-        found.add((os.path.abspath(item["file"]), start["line"] + 1, start["column"] + 1, code[item["ruleId"]]))
-    return found
+def _pins(names: tuple[str, ...]) -> list[str]:
+    return [f"{name}=={metadata.version(name)}" for name in names]
 
 
-def findings_of_check(output: str) -> set[tuple[str, int, int, str]]:
-    found = set()
-    for line in output.splitlines():
-        where, _, rest = line.partition(": ")
-        path, row, col = where.rsplit(":", 2)
-        code = rest.split()[0]
-        found.add((os.path.abspath(path), int(row), int(col), code))
-    return found
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def replicate(paths: list[str], times: int, into: Path) -> list[str]:
-    """``times`` copies of the tree (symlinked files: the same bytes are read and parsed again)."""
-    out = []
-    for i in range(times):
-        for path in paths:
-            target = into / f"copy{i}" / Path(path).name
-            shutil.copytree(path, target, symlinks=False, copy_function=os.symlink,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyc"))
-            out.append(str(target))
-    return out
+def _venv(name: str, pins: list[str]) -> Path:
+    """``VENVS/name`` with exactly ``pins`` installed; made again when the pins change."""
+    directory = VENVS / name
+    stamp = directory / "bench-pins.txt"
+    if not stamp.is_file() or stamp.read_text() != "\n".join(pins):
+        shutil.rmtree(directory, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(directory)], check=True)
+        subprocess.run([directory / "bin" / "python", "-m", "pip", "install", "-qq", *pins], check=True)
+        stamp.write_text("\n".join(pins))
+    return directory
+
+
+def worktree() -> str:
+    """The tree object of the work tree as it is (uncommitted and untracked files too), built in a temporary index
+    so that git's own index is not touched."""
+    index = VENVS / "bench-index"
+    index.unlink(missing_ok=True)
+    env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+    subprocess.run(["git", "add", "-A"], cwd=ROOT, env=env, check=True)
+    return subprocess.run(["git", "write-tree"], cwd=ROOT, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def environments(revision: str) -> tuple[Path, Path, Path, str]:
+    """The two venvs, the extracted revision (its rules and sgconfig.yml serve ``ast-grep scan``), its name."""
+    without = _venv("without", _pins(FLAKE8))
+    with_ = _venv("with", _pins(FLAKE8) + _pins(PLUGIN_DEPS))
+    if revision == "worktree":
+        tree = worktree()
+        name = f"{_git('rev-parse', '--short', 'HEAD')} + uncommitted changes (tree {tree[:7]})"
+    else:
+        tree, name = _git("rev-parse", revision + "^{tree}"), _git("rev-parse", "--short", revision)
+    source, stamp = VENVS / "source", with_ / "bench-tree.txt"
+    if not stamp.is_file() or stamp.read_text() != tree or not source.is_dir():
+        shutil.rmtree(source, ignore_errors=True)
+        source.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", tree], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+        subprocess.run([with_ / "bin" / "python", "-m", "pip", "install", "-qq", "--no-deps", "--force-reinstall",
+                        str(source)], check=True)
+        stamp.write_text(tree)
+    return without, with_, source, name
+
+
+def child_env(cache: Path) -> dict[str, str]:
+    """A plain environment: no PYTHONPATH, no results cache unless asked, the catalog cached apart."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+    env = {key: os.environ[key] for key in keep if key in os.environ}
+    env["FLAKE8_FLAX_CACHE_DIR"] = str(cache)
+    return env
+
+
+def cpu(command: list[str], env: dict[str, str], cwd: Path, out: Path | None = None) -> float:
+    """CPU seconds (user + system) of ``command`` and its waited-for children; stdout to ``out``."""
+    with open(out or os.devnull, "wb") as stdout, open(VENVS / "stderr.txt", "wb") as stderr:
+        proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    errors = (VENVS / "stderr.txt").read_text()
+    if proc.returncode not in (0, 1) or errors.strip():
+        raise SystemExit(f"{' '.join(map(str, command))} -> exit {proc.returncode}\n{errors}")
+    return usage.ru_utime + usage.ru_stime
+
+
+def pairs(first: list[str], second: list[str], count: int, env: dict[str, str], cwd: Path,
+          out: Path | None = None) -> list[tuple[float, float]]:
+    """``count`` (first, second) CPU times, run back to back in alternating order."""
+    result = []
+    for i in range(count):
+        if i % 2:
+            b = cpu(second, env, cwd, out)
+            a = cpu(first, env, cwd)
+        else:
+            a = cpu(first, env, cwd)
+            b = cpu(second, env, cwd, out)
+        result.append((a, b))
+    return result
+
+
+def findings(check: Path, trees: dict[str, Path], env: dict[str, str], cwd: Path) -> list[str]:
+    """``flake8-flax check --flax-advisory`` over the trees, each path relative to its tree's parent."""
+    out = subprocess.run([str(check), "check", "--exit-zero", "--flax-advisory", *map(str, trees.values())],
+                         env=env, cwd=cwd, check=True, capture_output=True, text=True).stdout
+    lines = []
+    for line in out.splitlines():
+        for name, tree in trees.items():
+            line = line.replace(str(tree), name, 1)
+        lines.append(line)
+    where = (lambda line: (line.split(":")[0], *map(int, line.split(":")[1:3])))
+    return sorted(lines, key=where)
+
+
+def compare_findings(found: list[str], update: bool) -> str:
+    if update or not FINDINGS.is_file():
+        FINDINGS.write_text("".join(line + "\n" for line in found))
+        return f"baseline written ({len(found)} findings, {FINDINGS.relative_to(ROOT)})"
+    baseline = FINDINGS.read_text().splitlines()
+    if baseline == found:
+        return f"yes ({len(found)} findings, as in {FINDINGS.relative_to(ROOT)})"
+    diff = list(difflib.unified_diff(baseline, found, "baseline", "now", lineterm="", n=0))
+    shown = "\n".join(diff[:40]) + ("\n..." if len(diff) > 40 else "")
+    return f"NO ({len(baseline)} in the baseline, {len(found)} now; diff:)\n{shown}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tree", nargs="+", help="directories to lint (default: installed flax and jax)")
-    parser.add_argument("--file", default=str(ROOT / "benchmarks" / "model_file.py"), help="the editor-latency file")
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="7 pairs on the file, 1 on the trees")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {','.join(ROWS)}")
+    parser.add_argument("--commit", default="HEAD", help="the revision to measure (default: HEAD), or 'worktree'")
+    parser.add_argument("--update-findings", action="store_true", help="rewrite the findings baseline")
     args = parser.parse_args()
-    tree = args.tree or site_tree()
-    lines = count_lines(tree)
+    rows_wanted = set(args.rows.split(","))
+    n_file, n_tree, n_check = (7, 1, 1) if args.quick else (21, 5, 3)
+    without, with_, source, commit = environments(args.commit)
+    cache = VENVS / "catalog-cache"
+    env, cwd = child_env(cache), VENVS  # no flake8 configuration file on the way up from here
+    flax_dir, jax_dir = site_tree()
+    plain = [str(without / "bin" / "flake8")]
+    plugged = [str(with_ / "bin" / "flake8")]
+    out = VENVS / "last-output.txt"
+    one = str(Path(flax_dir).parent / ONE_FILE)
+    cpu([*plugged, one], env, cwd)  # builds the catalog cache, reads the files once
+
+    trees = {"flax": Path(flax_dir), "jax": Path(jax_dir), "examples": source / "examples",
+             "gallery": source / "tests" / "gallery"}
+    same = compare_findings(findings(with_ / "bin" / "flake8-flax", trees, env, cwd), args.update_findings)
     rows = []
 
-    base, plug = pair([*WITHOUT, "--isolated", "-j", "1", *tree], [*WITH, "--isolated", "-j", "1", *tree], args.repeat)
-    rows.append(("flake8 default checks, with / without the plugin (-j 1), two processes",
-                 f"{plug.cpu:.2f} s / {base.cpu:.2f} s", f"{plug.cpu / base.cpu:.3f}x", "<= 1.05x"))
-    total, spent = plugin_share([*SHARE, "--isolated", "-j", "1", *tree])
-    rows.append(("the same, from the plugin's share of one flake8 run", f"{spent:.2f} s of {total:.2f} s",
-                 f"{total / (total - spent):.3f}x", "<= 1.05x"))
+    def flx_count() -> int:
+        return sum(1 for line in out.read_text().splitlines() if ": FLX" in line)
 
-    ours, sg = pair([*CHECK, *tree], [shutil.which("ast-grep"), "scan", "-j", "1", *tree], args.repeat)
-    same = findings_of_check(ours.out) == findings_of_ast_grep(tree)
-    rows.append(("`flake8-flax check` / `ast-grep scan -j 1`, same rules", f"{ours.cpu:.2f} s / {sg.cpu:.2f} s",
-                 f"{ours.cpu / sg.cpu:.2f}x", f"<= 1.3x; same findings: {'yes' if same else 'NO'}"))
+    if "file" in rows_wanted:
+        times = pairs(plain + [one], plugged + [one], n_file, env, cwd, out)
+        added = statistics.median((b - a) * 1000 for a, b in times)
+        rows.append((f"flake8 on one {Path(one).read_text().count(chr(10))}-line NNX file (`{ONE_FILE}`), "
+                     f"added CPU, median of {n_file} interleaved pairs",
+                     f"{statistics.median(b for _, b in times) * 1000:.0f} ms / "
+                     f"{statistics.median(a for a, _ in times) * 1000:.0f} ms", f"+{added:.0f} ms", "<= 30 ms"))
+    for name, tree, goal in (("flax", flax_dir, "<= 1.15x"), ("jax", jax_dir, "<= 1.05x")):
+        if name in rows_wanted:
+            times = pairs(plain + ["-j1", tree], plugged + ["-j1", tree], n_tree, env, cwd, out)
+            ratio = statistics.median(b / a for a, b in times)
+            rows.append((f"flake8 `-j1` over the installed {name} package ({count_lines([tree]) // 1000} k lines), "
+                         f"CPU ratio, median of {n_tree} pairs ({flx_count()} FLX findings)",
+                         f"{statistics.median(b for _, b in times):.2f} s / "
+                         f"{statistics.median(a for a, _ in times):.2f} s", f"{ratio:.3f}x", goal))
+    if "cache" in rows_wanted:
+        results = cache / "results"
+        triples = []
+        for _ in range(n_check):  # without the plugin, with it and an empty cache, with it again (all hits)
+            shutil.rmtree(results, ignore_errors=True)
+            triples.append((cpu(plain + ["-j1", flax_dir], env, cwd),
+                            cpu(plugged + ["--flax-cache", "-j1", flax_dir], env, cwd),
+                            cpu(plugged + ["--flax-cache", "-j1", flax_dir], env, cwd, out)))
+        base, cold, warm = (statistics.median(t[i] for t in triples) for i in range(3))
+        rows.append((f"the flax row with the results cache (`--flax-cache`), cold / warm, median of {n_check} "
+                     f"triples ({flx_count()} FLX findings warm)", f"{cold:.2f} s, {warm:.2f} s / {base:.2f} s",
+                     f"{statistics.median(t[1] / t[0] for t in triples):.3f}x / "
+                     f"{statistics.median(t[2] / t[0] for t in triples):.3f}x", "cold: as the flax row"))
+    if "check" in rows_wanted:
+        sg = [shutil.which("ast-grep") or "ast-grep", "scan", "-c", str(source / "sgconfig.yml"), "-j", "1",
+              flax_dir, jax_dir]
+        check = [str(with_ / "bin" / "flake8-flax"), "check", "--exit-zero", "--flax-advisory", flax_dir, jax_dir]
+        times = pairs(check, sg, n_check, env, cwd)
+        ratio = statistics.median(a / b for a, b in times)
+        rows.append((f"`flake8-flax check` / `ast-grep scan -j 1`, same rules, flax + jax, median of {n_check} pairs",
+                     f"{statistics.median(a for a, _ in times):.2f} s / "
+                     f"{statistics.median(b for _, b in times):.2f} s", f"{ratio:.2f}x", "<= 1.3x"))
 
-    one = Path(args.file)
-    lat_with, lat_without = pair([*WITH, "--isolated", str(one)], [*WITHOUT, "--isolated", str(one)],
-                                 max(args.repeat, 7))
-    rows.append((f"editor: `flake8 {one.name}` ({one.read_text().count(chr(10))} lines), with / without",
-                 f"{lat_with.cpu * 1000:.0f} ms / {lat_without.cpu * 1000:.0f} ms",
-                 f"+{(lat_with.cpu - lat_without.cpu) * 1000:.0f} ms", "< 20 ms added"))
-
-    j1, j2 = pair([*WITH, "--isolated", "-j", "1", *tree], [*WITH, "--isolated", "-j", "2", *tree], args.repeat,
-                  by="wall")
-    same_j = sorted(j2.out.splitlines()) == sorted(j1.out.splitlines())
-    rows.append(("flake8 with the plugin, -j 2 / -j 1 (wall time)", f"{j2.wall:.2f} s / {j1.wall:.2f} s",
-                 f"{j2.wall / j1.wall:.2f}x", f"faster; same findings: {'yes' if same_j else 'NO'}"))
-
-    if not args.skip_scaling:
-        with tempfile.TemporaryDirectory() as tmp:
-            figures = []
-            for times in (1, 2, 4):
-                copies = replicate(tree, times, Path(tmp) / f"x{times}")
-                figures.append((times, min((_once([*CHECK, *copies]) for _ in range(args.repeat)),
-                                           key=lambda r: r.cpu)))
-            t1 = figures[0][1].cpu
-            text = ", ".join(f"{n}x: {r.cpu:.1f} s {r.rss // 1024} MiB" for n, r in figures)
-            ratio = " / ".join(f"{r.cpu / t1:.2f}" for _, r in figures)
-            rows.append(("scaling of `flake8-flax check` (1x, 2x, 4x the tree)", text, ratio, "linear (1 / 2 / 4)"))
-
-    versions = {name: metadata.version(name) for name in ("flake8", "ast-grep-py", "ast-grep-cli", "flax", "jax")}
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    print(f"Tree: {' '.join(Path(p).name for p in tree)} ({lines} lines); best of {args.repeat} interleaved runs, "
-          "CPU time unless marked\n")
-    print("| measurement | time | ratio | goal |")
+    names = (*FLAKE8, *PLUGIN_DEPS, "ast-grep-cli", "flax", "jax")
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in names)
+    print(f"flake8-flax at {commit}; {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; {versions}")
+    print(f"CPU time (user + system) of each child; same findings: {same}\n")
+    print("| measurement | CPU with / without | result | goal |")
     print("|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
