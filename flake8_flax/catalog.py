@@ -44,7 +44,6 @@ FLX305
 FLX306
 FLX307
 FLX308
-FLX409
 FLX410
 FLX413
 FLX414
@@ -76,19 +75,12 @@ FLX207:foreign
 FLX301:foreign
 FLX307:shim
 FLX308:foreign
-FLX409:shim
-FLX410:shim
 FLX412:shim
 FLX412:foreign
-FLX413:shim
-FLX413:foreign
-FLX414:shim
 FLX415:shim
 FLX415:foreign
 FLX417:shim
 FLX417:foreign
-FLX418:shim
-FLX418:foreign
 FLX419:shim
 FLX420:shim
 FLX504:shim
