@@ -75,26 +75,6 @@ FLX207:foreign
 FLX301:foreign
 FLX307:shim
 FLX308:foreign
-FLX412:shim
-FLX412:foreign
-FLX415:shim
-FLX415:foreign
-FLX417:shim
-FLX417:foreign
-FLX419:shim
-FLX420:shim
-FLX504:shim
-FLX505:shim
-FLX506:shim
-FLX508:shim
-FLX509:shim
-FLX509:foreign
-FLX510:shim
-FLX510:foreign
-FLX603:foreign
-FLX901:shim
-FLX902:shim
-FLX903:shim
 """.split())
 
 
