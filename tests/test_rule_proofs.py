@@ -39,10 +39,6 @@ UNEXECUTED_PENDING = set("""
     flx305-nnx-to-arrays
     flx306-variable-is-hijax-kwarg
     flx306-variable-use-ref-kwarg
-    flx307-isinstance-variable-mutable-attribute
-    flx307-self-variable-mutable-attribute
-    flx308-flax-mutable-array-config-read
-    flx308-flax-mutable-array-config-update
 """.split())
 
 
