@@ -34,9 +34,7 @@ VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 SEVERITIES = {"error", "warning", "info", "hint"}
 # bundled codes with a fix whose proof names no counterfeit yet (the list only shrinks)
 COUNTERFEITS_PENDING = frozenset("""
-FLX103
 FLX106
-FLX114
 FLX204
 FLX410
 FLX413
