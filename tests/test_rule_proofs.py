@@ -81,3 +81,13 @@ def test_deprecated_program_fails_as_the_rule_says(catalog, code, tmp_path):
     run = run_python(proof["program"], tmp_path)
     assert run.returncode != 0, "the deprecated program ran cleanly"
     assert proof["fails_with"] in run.stderr, run.stderr[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", sorted(c for c, p in PROOFS.items() if "fails_with" not in p))
+def test_advisory_program_runs_today(catalog, code, tmp_path):
+    """An advisory rule (no ``fails_with``) flags code that still works: its program runs and passes its asserts."""
+    proof = PROOFS[code]
+    assert any(f.code == code for f in lint(proof["program"], catalog)), "the rule does not flag its own proof"
+    run = run_python(proof["program"], tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
