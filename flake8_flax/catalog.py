@@ -44,28 +44,7 @@ FLX418
 LOOKALIKE_SHAPES_PENDING = frozenset("""
 FLX102:shim
 FLX102:foreign
-FLX103:shim
-FLX105:shim
-FLX105:migrated
-FLX106:shim
-FLX109:shim
-FLX111:shim
-FLX111:migrated
-FLX112:shim
-FLX113:shim
-FLX114:shim
-FLX115:shim
-FLX116:shim
-FLX117:shim
-FLX201:shim
 FLX203:migrated
-FLX204:shim
-FLX204:foreign
-FLX207:shim
-FLX207:foreign
-FLX301:foreign
-FLX307:shim
-FLX308:foreign
 """.split())
 
 
