@@ -44,7 +44,6 @@ FLX418
 LOOKALIKE_SHAPES_PENDING = frozenset("""
 FLX102:shim
 FLX102:foreign
-FLX203:migrated
 """.split())
 
 
