@@ -19,7 +19,6 @@ PROOFS = {rule.code: rule.meta["proof"] for rule in reversed(load_catalog().rule
 UNEXECUTED_PENDING = set("""
     flx205-fork-splits-typo-to-fork-split
     flx205-fork-splits-typo-to-split
-    flx301-mutable-array-import
     flx302-jax-array-ref
     flx302-jax-arrayref
     flx302-nnx-array-ref
