@@ -12,7 +12,7 @@ from typing import Any
 
 from flake8_flax import cache
 from flake8_flax.names import Names
-from flake8_flax.triggers import triggers
+from flake8_flax.regexes import cheap_rule, cheapen
 
 PACKAGE_DATA = Path(__file__).parent  # an installed wheel holds rules/ and rule-utils/ here
 SOURCE_DATA = Path(__file__).resolve().parent.parent  # a source checkout / editable install
@@ -25,6 +25,8 @@ META_KEYS = {"code", "name", "tier", "guide", "package", "deprecated", "removed"
              "fix_safety", "hint", "imports", "guide_errata", "examples", "lookalikes", "proof"}
 REQUIRED_META = {"code", "name", "tier", "guide", "package", "deprecated", "replacement", "fix_safety",
                  "examples", "lookalikes", "proof"}
+LINT_META = {"code", "name", "tier", "package", "deprecated", "removed", "replacement", "until", "fix_safety", "hint",
+             "imports"}  # the metadata linting and fixing read (the lean catalog)
 EXAMPLE_KEYS = {"deprecated", "at", "fixed"}
 PROOF_KEYS = {"program", "fixed_program", "fails_with", "written_for", "differs", "counterfeits"}
 COUNTERFEIT_KEYS = {"fix", "fails_with", "id"}
@@ -113,6 +115,12 @@ class Catalog:
     @property
     def advisory_codes(self) -> list[str]:
         return sorted({rule.code for rule in self.rules if rule.advisory})
+
+
+def advisory_wanted(code: str, explicit_select: list[str], flag: bool) -> bool:
+    """An advisory code is reported only with ``--flax-advisory`` or when selected more specifically than
+    ``FLX`` (``--select FLX9``, ``--extend-select FLX207``), so ``--select FLX`` keeps the advice off."""
+    return flag or any(code.startswith(p) and len(p) > 3 for p in explicit_select)
 
 
 def _fail(path: Path, where: str, problem: str) -> RuleError:
@@ -225,10 +233,13 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
             config[key] = doc[key]
     _validate_with_ast_grep(path, config)
     residual, file_conditions = split_file_conditions(doc["rule"], config["utils"])
+    from flake8_flax.triggers import triggers  # (building only: a catalog from the cache does not need it)
+
+    probe = None if "constraints" in doc else _probe(doc["id"], residual, config["utils"], set(local))
     return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),
                 note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""),
-                config={**config, "rule": residual}, file_conditions=file_conditions,
-                probe=None if "constraints" in doc else _probe(doc["id"], residual, config["utils"], set(local)),
+                config=cheapen({**config, "rule": residual}), probe=probe and cheapen(probe),
+                file_conditions=tuple(cheap_rule(condition) for condition in file_conditions),
                 fix=doc.get("fix"), meta=meta,
                 triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")))
 
@@ -431,9 +442,11 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
 
 
 @functools.lru_cache(maxsize=8)
-def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
+def load_catalog(extra_dirs: tuple[str, ...] = (), lean: bool = False) -> Catalog:
     """Once per process and per set of extra directories; from the on-disk cache while no rule file changed.
-    An extra directory that does not exist or holds no rule file is an error, cache or not."""
+    ``lean``: without the metadata only docs and tests read (examples, look-alikes, proofs), for the flake8 plugin,
+    which loads it on every run. An extra directory that does not exist or holds no rule file is an error, cache or
+    not."""
     for extra in extra_dirs:
         if not Path(extra).is_dir() or not any(Path(extra).glob("*.yml")):
             raise RuleError(f"{extra}: --flax-extra-rules: not a directory of rule files (*.yml)")
@@ -441,8 +454,15 @@ def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
         key = cache.fingerprint([bundled_rules_dir(), bundled_utils_dir(), *(Path(d) for d in extra_dirs)])
     except OSError as exc:
         raise RuleError(f"{exc.filename}: cannot read: {exc.strerror}") from None
-    catalog = cache.load(key)
+    kind = "lint" if lean else "catalog"
+    catalog = cache.load(kind, key)
     if not isinstance(catalog, Catalog):
-        catalog = build_catalog(extra_dirs)
-        cache.store(key, catalog)
+        catalog = _lean(load_catalog(extra_dirs)) if lean else build_catalog(extra_dirs)
+        cache.store(kind, key, catalog)
     return catalog
+
+
+def _lean(catalog: Catalog) -> Catalog:
+    rules = tuple(dataclasses.replace(rule, meta={k: v for k, v in rule.meta.items() if k in LINT_META})
+                  for rule in catalog.rules)
+    return dataclasses.replace(catalog, rules=rules)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from ast_grep_py import SgNode, SgRoot
+from typing import TYPE_CHECKING, Any
 
 from flake8_flax.catalog import Catalog, Rule
 from flake8_flax.comments import for_ast_grep
 from flake8_flax.names import View, canonical_view
 
+if TYPE_CHECKING:
+    from ast_grep_py import SgNode
+
 INDENT_RE = re.compile(r"[ \t]*")
+WORD_RE = re.compile(r"\w+")
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 
 
@@ -190,18 +193,48 @@ def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]],
 
 
 def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str,
-                 wanted: Callable[[Rule], bool] | None = None, seen: dict[str, bool] | None = None) -> list[Rule]:
-    """Wanted rules that apply to the targeted versions and whose trigger words occur in ``source``. ``seen``
-    remembers the words looked up (and may say a word occurs that ``source`` lacks)."""
+                 wanted: Callable[[Rule], bool] | None = None, seen: dict[str, bool] | None = None,
+                 loose: bool = False, among: list[Rule] | None = None) -> list[Rule]:
+    """Wanted rules (``among`` them, if given) that apply to the targeted versions and whose trigger words occur
+    in ``source``. ``seen`` remembers the words looked up (and may say a word occurs that ``source`` lacks).
+    ``loose``: the file's names are not canonical yet, so a literal such as ``nnx.mutable`` only needs its words
+    (``mutable``; ``nnx`` may come with the respelling)."""
     seen = {} if seen is None else seen
 
     def occurs(word: str) -> bool:  # each word is searched at most once per file, and only when asked
-        if word not in seen:
-            seen[word] = word in source
-        return seen[word]
+        found = seen.get(word)
+        if found is None:
+            found = seen[word] = word in source
+        return found
 
-    return [rule for rule in _plan(catalog, targets, wanted)
-            if all(any(occurs(word) for word in group) for group in rule.triggers)]
+    def hit(trigger: str) -> bool:
+        words = _words(trigger)
+        if words is None:
+            return occurs(trigger)
+        if not all(occurs(word) for word in words):
+            return False
+        if loose:
+            return True
+        key = "\0" + trigger  # `a.b` may be written `a . b`, or across lines: then the slow search
+        if key not in seen:
+            seen[key] = trigger in source or _spaced(trigger).search(source) is not None
+        return seen[key]
+
+    rules = _plan(catalog, targets, wanted) if among is None else among
+    return [rule for rule in rules if all(any(hit(word) for word in group) for group in rule.triggers)]
+
+
+@functools.lru_cache(maxsize=None)
+def _words(trigger: str) -> tuple[str, ...] | None:
+    """The words of a literal trigger (``nnx.mutable``); None for a trigger that is one word."""
+    return None if trigger.isidentifier() else tuple(WORD_RE.findall(trigger))
+
+
+@functools.lru_cache(maxsize=None)
+def _spaced(literal: str) -> re.Pattern[str]:
+    """``literal`` with any whitespace, line continuation or comment between its tokens (as Python allows)."""
+    tokens = re.findall(r"\w+|\S", literal)
+    return re.compile(r"(?:[ \t\r\n\f\\]|#[^\n]*)*".join(re.escape(t) for t in tokens))
 
 
 def _may_match(root: SgNode, rules: list[Rule]) -> list[Rule]:
@@ -227,8 +260,11 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     targets = {**catalog.newest, **(targets or {})}
     hidden = catalog.names.hidden_words(source)  # words a respelling may bring in
     seen = dict.fromkeys(hidden, True)
-    if not active_rules(catalog, targets, source, wanted, seen):
+    candidates = active_rules(catalog, targets, source, wanted, seen, loose=True)
+    if not candidates:
         return []
+    from ast_grep_py import SgRoot  # (a file without the rules' words never loads the parser)
+
     root = SgRoot(for_ast_grep(source), "python").root()  # offsets and line numbers as in `source`
     view = canonical_view(source, root, catalog.names)
     if view is None:
@@ -237,7 +273,7 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     else:
         text, seen = view.text, {}
         root = SgRoot(for_ast_grep(text), "python").root()
-    rules = active_rules(catalog, targets, text, wanted, seen)
+    rules = active_rules(catalog, targets, text, wanted, seen, among=candidates)
     if not rules:
         return []
     file_facts: dict[str, bool] = {}

@@ -5,16 +5,17 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flake8.style_guide import Decision, DecisionEngine
 
 from flake8_flax import __version__
-from flake8_flax.catalog import Rule, RuleError, load_catalog
+from flake8_flax.catalog import Rule, RuleError, advisory_wanted, load_catalog
 from flake8_flax.engine import lint
-from flake8_flax.results import Results, open_results
-from flake8_flax.settings import advisory_wanted
 from flake8_flax.targets import parse_targets
+
+if TYPE_CHECKING:
+    from flake8_flax.results import Results
 
 
 class FlaxChecker:
@@ -73,8 +74,12 @@ class FlaxChecker:
         except ValueError as exc:
             _exit(f"--flax-target-version / --jax-target-version: {exc}")
         catalog = _catalog(cls.extra_rules)  # report a bad extra rule file once, in the main process
-        cls.results = open_results(options.flax_cache and not options.flax_no_cache, cls.extra_rules,
-                                   [rule.id for rule in catalog.rules if cls.wanted(rule)], cls.targets)
+        cls.results = None
+        if options.flax_cache and not options.flax_no_cache:
+            from flake8_flax.results import open_results  # (only then: a plain run does not import it)
+
+            cls.results = open_results(True, cls.extra_rules, [r.id for r in catalog.rules if cls.wanted(r)],
+                                       cls.targets)
 
     @classmethod
     def wanted(cls, rule: Rule) -> bool:
@@ -96,7 +101,7 @@ class FlaxChecker:
 
 def _catalog(extra: tuple[str, ...] = ()):
     try:
-        return load_catalog(extra)
+        return load_catalog(extra, lean=True)
     except RuleError as exc:
         _exit(str(exc))
 

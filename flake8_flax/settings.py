@@ -13,7 +13,7 @@ from flake8.options.config import _find_config_file
 from flake8.options.parse_args import parse_args
 from flake8.style_guide import Decision, StyleGuide, StyleGuideManager
 
-from flake8_flax.catalog import Rule
+from flake8_flax.catalog import Rule, advisory_wanted
 from flake8_flax.sources import SourceError
 
 # The command's options that are flake8's (or the plugin's) options too, passed to flake8 as they are.
@@ -21,12 +21,6 @@ FLAKE8_OPTIONS = ("select", "extend_select", "ignore", "extend_ignore", "per_fil
                   "extend_exclude", "flax_target_version", "jax_target_version", "flax_extra_rules")
 NOTEBOOKS = "*.ipynb"
 CHECKPOINTS = ".ipynb_checkpoints"  # Jupyter's copies of the notebooks
-
-
-def advisory_wanted(code: str, explicit_select: list[str], flag: bool) -> bool:
-    """An advisory code is reported only with ``--flax-advisory`` or when selected more specifically than
-    ``FLX`` (``--select FLX9``, ``--extend-select FLX207``), so ``--select FLX`` keeps the advice off."""
-    return flag or any(code.startswith(p) and len(p) > 3 for p in explicit_select)
 
 
 def flake8_argv(args: dict[str, object], root: Path | None = None) -> list[str]:

@@ -6,44 +6,27 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flake8_flax.regexes import literals
+
 WORD_RE = re.compile(r"(?<![$\w])[A-Za-z_][A-Za-z0-9_]*")
-LITERAL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+CHAIN_RE = re.compile(r"(?<![$\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w$])")
 # Words in nearly every Python file filter nothing; the package names filter only non-Flax code.
 KEYWORDS = {"self", "def", "class", "import", "from", "as", "return", "with", "lambda", "None", "True", "False",
             "isinstance", "call", "value", "update", "init", "map", "tree"}
 PACKAGES = {"jax", "flax", "nn"}
 
 
-def regex_words(regex: str) -> frozenset[str] | None:
-    """Words a regex requires: one word, or one per top-level alternative; None if it cannot tell."""
-    text = re.sub(r"\\b|\\A|\\Z|^\^|\$$", "", str(regex))
-    text = re.sub(r"\([^()]*\)[?*]|\[[^\]]*\]|.[?*]|\{\d*,?\d*\}", " ", text)  # optional parts are not required
-    text = re.sub(r"\([^()A-Za-z_]*\)", " ", text)  # groups of punctuation only, e.g. (\.|$)
-    text = text.strip()
-    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
-        text = text[1:-1]
-    text = re.sub(r"\([^()]*\)", " ", text)  # an inner group: the literal text around it is still required
-    if "(" in text or ")" in text:
-        return None
-    words = []
-    for alternative in text.split("|"):
-        found = LITERAL_RE.findall(alternative.replace("\\.", " "))
-        if not found:
-            return None
-        words.append(max(found, key=len))
-    return frozenset(words)
-
-
 def _strength(words: frozenset[str]) -> tuple[int, int]:
     """Higher is more selective: judged by the weakest word (keywords, then package names, then by length),
     then by fewer words."""
     def weight(word: str) -> int:
-        return 0 if word in KEYWORDS else 1 if word in PACKAGES else 1 + len(word)
+        return 0 if word in KEYWORDS else 1 if word in PACKAGES or not word.strip(".") else 1 + len(word)
 
     return min(weight(w) for w in words), -len(words)
 
 
-def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None) -> list[frozenset[str]]:
+def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None,
+                  visiting: frozenset[str] = frozenset()) -> list[frozenset[str]]:
     """Word sets each of which must be hit (one word of the set occurs) for ``rule`` to match.
 
     A pattern needs all its literal words; ``any`` needs one of its branches; ``all``, the positive
@@ -53,23 +36,27 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
         return []
     found: list[frozenset[str] | None] = []
     pattern = rule.get("pattern")
-    if isinstance(pattern, dict):
-        pattern = pattern.get("context")
+    if isinstance(pattern, dict):  # a selector matches part of the context: the rest need not be in the file
+        pattern = None if pattern.get("selector") else pattern.get("context")
     if isinstance(pattern, str):
         found += [frozenset({w}) for w in WORD_RE.findall(pattern)]
+        found += [frozenset({chain}) for chain in CHAIN_RE.findall(pattern)]  # `jax.experimental.pjit`
     if "regex" in rule:
-        found.append(regex_words(rule["regex"]))
+        found.append(literals(rule["regex"]))
     if "any" in rule:
-        branches = [_best(_requirements(branch, utils)) for branch in rule["any"]]
+        branches = [_best(_requirements(branch, utils, visiting=visiting)) for branch in rule["any"]]
         if all(branches):
             found.append(frozenset().union(*branches))
     for part in rule.get("all", []):
-        found += _requirements(part, utils)
+        found += _requirements(part, utils, visiting=visiting)
     for key in ("has", "inside", "precedes", "follows"):
-        found += _requirements(rule.get(key), utils)
-    found += [regex_words(c["regex"]) for c in (constraints or {}).values() if isinstance(c, dict) and "regex" in c]
-    if isinstance(rule.get("matches"), str) and rule["matches"] in utils:
-        found += _requirements(utils[rule["matches"]], utils)
+        found += _requirements(rule.get(key), utils, visiting=visiting)
+    for var, constraint in (constraints or {}).items():  # a constraint binds only where its variable is captured
+        if isinstance(pattern, str) and re.search(rf"(?<!\$)\${var}(?!\w)", pattern):
+            found += _requirements(constraint, utils, visiting=visiting)
+    util = rule.get("matches")
+    if isinstance(util, str) and util in utils and util not in visiting:  # (a utility may refer to itself)
+        found += _requirements(utils[util], utils, visiting=visiting | {util})
     return [words for words in found if words]
 
 

@@ -1,0 +1,238 @@
+"""What the rules' regexes mean, read without running them: the literal text a regex requires (for the trigger
+pre-filter), and cheaper equivalents to hand to ast-grep, which compiles every regex of a rule on every call."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+
+def literals(regex: str) -> frozenset[str] | None:
+    r"""Literal texts a regex requires (one of the set must occur), or None if it cannot tell, e.g.
+    ``^(flax\.)?nnx\.(state|pop)$`` -> {nnx.state, nnx.pop}. A literal with a dot is looked up whole only where the
+    file's names are canonical (see ``engine.active_rules``). Case-insensitive and verbose regexes: None."""
+    text = str(regex)
+    if re.search(r"\(\?(?![:P<s]|s\))", text) or "(?<=" in text or "(?<!" in text:
+        return None  # flags such as (?i) (the literal may be in any case) or look-arounds
+    alternatives = _split(text)
+    if alternatives is None:
+        return None
+    found: set[str] = set()
+    for alternative in alternatives:
+        best = _best_run(alternative)
+        if best is None:
+            return None
+        found |= best
+    return frozenset(found)
+
+
+def _split(text: str) -> list[str] | None:
+    """Top-level alternatives of a regex, or None when its parentheses or brackets do not balance."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    return None if depth or in_class else parts + [text[start:]]
+
+
+def _best_run(alternative: str) -> set[str] | None:
+    """The most selective set of literal runs one of which every match of ``alternative`` contains."""
+    runs, candidates, i = {""}, [], 0
+
+    def gap() -> None:
+        nonlocal runs
+        if all(runs):
+            candidates.append(runs)
+        runs = {""}
+
+    while i < len(alternative):
+        atom, i = _atom(alternative, i)
+        quantifier = QUANT_RE.match(alternative, i)
+        i = quantifier.end() if quantifier else i
+        optional = quantifier is not None and quantifier.group(0)[:1] in ("?", "*", "{") and not \
+            re.match(r"\{[1-9]", quantifier.group(0))
+        if atom is None or optional:
+            gap()
+            continue
+        if len(runs) * len(atom) > MAX_LITERALS:
+            gap()
+            continue
+        runs = {run + piece for run in runs for piece in atom}
+        if quantifier is not None or "" in atom:  # `a+`: one `a` is certain, what follows may be another
+            gap()
+    gap()
+    return max(candidates, key=lambda c: (min(map(len, c)), -len(c))) if candidates else None
+
+
+QUANT_RE = re.compile(r"(\?|\*|\+|\{\d*,?\d*\})\??")
+MAX_LITERALS = 16
+LITERAL_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _atom(text: str, i: int) -> tuple[set[str] | None, int]:
+    """The literal texts one atom of a regex can be (None: not a plain literal) and where the next atom starts."""
+    char = text[i]
+    if char == "\\":
+        escaped = text[i + 1 : i + 2]
+        if escaped in ("A", "z", "Z", "b", "B"):
+            return {""}, i + 2  # a position, no text
+        return ({escaped} if escaped and not escaped.isalnum() else None), i + 2
+    if char in "^$":
+        return {""}, i + 1
+    if char == "(":
+        end = _group_end(text, i)
+        if end is None:
+            return None, len(text)
+        inner = re.sub(r"^\?(:|P?<\w+>)", "", text[i + 1 : end])
+        pieces = _split(inner)
+        literal = pieces is not None and all(_plain(p) is not None for p in pieces)
+        return ({_plain(p) for p in pieces} if literal else None), end + 1
+    if char == "[":
+        end = text.index("]", i + 2 if text[i + 1 : i + 2] in ("]", "^") else i + 1)
+        return None, end + 1
+    return ({char} if char in LITERAL_CHARS else None), i + 1
+
+
+def _group_end(text: str, start: int) -> int | None:
+    """The index of the ``)`` that closes the group opened at ``start`` (escapes and classes skipped)."""
+    depth, i, in_class = 0, start, False
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def _plain(text: str) -> str | None:
+    """``text`` as the literal it matches, if it is one (letters, digits, _ and escaped punctuation only)."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and not text[i + 1].isalnum():
+            out.append(text[i + 1])
+            i += 2
+        elif text[i] in LITERAL_CHARS:
+            out.append(text[i])
+            i += 1
+        else:
+            return None
+    return "".join(out)
+
+
+# `\w` as Python's identifiers need it: ASCII word characters, or any other character (which in a node's text can
+# only be a letter of an identifier). The Unicode tables of `\w` cost ast-grep ~0.2 ms per regex, per call.
+WORD_CLASS = r"0-9A-Za-z_\x{80}-\x{10FFFF}"
+ATOMIC_KEYS = {"kind", "regex", "pattern", "field", "stopBy", "nthChild", "range"}
+RULE_KEYS = ("has", "inside", "precedes", "follows", "not", "stopBy")
+
+
+def cheapen(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with every ``regex`` in the form ast-grep compiles fastest that matches the same nodes: groups
+    that capture nothing, ``\\w`` without Unicode tables, a plain ``a|b|c`` as three literals; and each regex a
+    utility of its own (named after the regex's hash), which ast-grep compiles once however often the rule, or the
+    engine's combined pass of many rules, refers to it."""
+    shared: dict[str, Any] = {}
+    out = dict(config)
+    out["rule"] = cheap_rule(config["rule"], shared)
+    for key in ("utils", "constraints"):
+        if key in config:
+            out[key] = {name: cheap_rule(rule, shared) for name, rule in config[key].items()}
+    out["utils"] = {**out.get("utils", {}), **shared}
+    return out
+
+
+def cheap_rule(rule: Any, shared: dict[str, Any] | None = None) -> Any:
+    """One rule object with cheaper regexes; with ``shared``, each regex becomes a reference to a utility there."""
+    if not isinstance(rule, dict):
+        return rule
+    out = {key: cheap_rule(value, shared) if key in RULE_KEYS else value for key, value in rule.items()}
+    for key in ("any", "all"):
+        if isinstance(rule.get(key), list):
+            out[key] = [cheap_rule(part, shared) for part in rule[key]]
+    if isinstance(rule.get("regex"), str):
+        regex = _cheap_regex(rule["regex"])
+        pieces = _literal_alternatives(regex)
+        if not set(rule) <= ATOMIC_KEYS:  # ast-grep tests a regex before relations and composites, a
+            out["regex"] = regex  # reference after them: next to an `inside` that order is what makes it fast
+        elif pieces is not None:
+            del out["regex"]
+            out["any"] = [_regex(piece, shared) for piece in pieces]
+        elif shared is not None:
+            del out["regex"]
+            out.update(_regex(regex, shared))
+        else:
+            out["regex"] = regex
+    return out
+
+
+def _regex(regex: str, shared: dict[str, Any] | None) -> dict[str, str]:
+    if shared is None:
+        return {"regex": regex}
+    name = "regex-" + hashlib.sha1(regex.encode()).hexdigest()[:16]
+    shared[name] = {"regex": regex}
+    return {"matches": name}
+
+
+def _cheap_regex(regex: str) -> str:
+    out, i, in_class = [], 0, False
+    while i < len(regex):
+        char = regex[i]
+        if char == "\\" and i + 1 < len(regex):
+            pair = regex[i : i + 2]
+            folded = "(?i" in regex  # case folding a class of all non-ASCII characters costs ast-grep ~5 ms
+            if pair == r"\w" and not (in_class and folded):
+                out.append(WORD_CLASS if in_class else f"(?-i:[{WORD_CLASS}])" if folded else f"[{WORD_CLASS}]")
+            elif pair == r"\W" and not in_class:
+                out.append(f"(?-i:[^{WORD_CLASS}])" if folded else f"[^{WORD_CLASS}]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if regex[i + 1 : i + 2] in ("]", "^"):  # `[]...]` and `[^...]`: the next character is not the end
+                out.append(regex[i : i + 2])
+                i += 2
+                continue
+        elif char == "(" and regex[i + 1 : i + 2] != "?":
+            out.append("(?:")
+            i += 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _literal_alternatives(regex: str) -> list[str] | None:
+    """``a|b|c`` or ``(?:a|b|c)``, unanchored, of literal texts: the alternatives; else None."""
+    inner = regex[3:-1] if regex.startswith("(?:") and _group_end(regex, 0) == len(regex) - 1 else regex
+    pieces = _split(inner)
+    if pieces is None or len(pieces) < 2 or any(not piece or _plain(piece) is None for piece in pieces):
+        return None
+    return pieces

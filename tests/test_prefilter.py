@@ -1,0 +1,120 @@
+"""The engine's shortcuts change nothing: the trigger pre-filter never skips a rule that would have matched, and the
+cheaper regexes the loader hands to ast-grep match exactly the nodes the rule files' regexes match."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+import yaml
+from ast_grep_py import SgRoot
+
+from aliases import as_alias, respelled
+from flake8_flax.catalog import bundled_rules_dir, bundled_utils_dir, load_catalog
+from flake8_flax.engine import _spaced, lint
+from flake8_flax.regexes import _cheap_regex, cheap_rule, cheapen, literals
+
+
+def _sources(rules) -> list[str]:
+    """A code's examples, fixed forms, look-alikes and proof programs, and each as other imports spell it."""
+    found = []
+    for rule in rules:
+        meta = rule.meta
+        found += [text for ex in meta["examples"] for text in (ex["deprecated"], ex.get("fixed"))]
+        found += list(meta["lookalikes"]) + [meta["proof"].get(k) for k in ("program", "fixed_program")]
+    base = list(dict.fromkeys(text for text in found if text))
+    variants = [as_alias(text) for text in base]
+    variants += [respelled(text, style) for text in base for style in ("member", "full")]
+    return base + [v[0] if isinstance(v, tuple) else v for v in variants if v]
+
+
+CODES: dict[str, list] = {}
+for _rule in load_catalog().rules:
+    CODES.setdefault(_rule.code, []).append(_rule)
+
+
+def _raw_regexes() -> set[str]:
+    """Every ``regex`` of the bundled rule files and utilities, as written."""
+    found: set[str] = set()
+
+    def collect(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                found.add(value) if key == "regex" and isinstance(value, str) else collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    for path in sorted(bundled_rules_dir().glob("*.yml")) + sorted(bundled_utils_dir().glob("*.yml")):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            collect({key: value for key, value in (doc or {}).items() if key != "metadata"})
+    return found
+
+
+def _seen(findings):
+    return [(f.rule.id, f.line, f.col, f.end_line, f.end_col, f.edit) for f in findings]
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_prefilter_skips_no_finding(catalog, code):
+    """Each rule's findings with its trigger words and without them, on every program its file holds, spelled
+    every way the alias tests spell it."""
+    unfiltered = dataclasses.replace(catalog, rules=tuple(dataclasses.replace(r, triggers=()) for r in catalog.rules))
+    wanted = (lambda rule: rule.code == code)  # noqa: E731
+    for source in _sources(CODES[code]):
+        assert _seen(lint(source, catalog, {}, wanted)) == _seen(lint(source, unfiltered, {}, wanted)), source
+
+
+@pytest.mark.parametrize("regex,required", [
+    (r"^(flax\.)?nnx\.(state|pop)$", {"nnx.state", "nnx.pop"}),
+    (r"^nnx\.mutable$", {"nnx.mutable"}),
+    (r"^jax\.tree_(leaves|flatten)$", {"jax.tree_leaves", "jax.tree_flatten"}),
+    (r"(^|\.)iter_(modules|children)$", {"iter_modules", "iter_children"}),
+    (r"^nnx\.[A-Z]\w*$", {"nnx."}),
+    (r"^(mutable|has_ref)$", {"mutable", "has_ref"}),
+    (r"(?i)shape", None),  # any case: no literal is certain
+    (r"[\s\S]", None),
+    (r"^a+b$", {"a"}),
+])
+def test_literals_a_regex_requires(regex, required):
+    assert literals(regex) == (None if required is None else frozenset(required))
+
+
+def test_literals_are_required_by_every_regex_of_the_catalog():
+    """Checked with Python's re on the texts the catalog's own examples are made of: a string the regex matches
+    contains one of its literals."""
+    regexes = _raw_regexes()
+    texts = {t for code in CODES for source in _sources(CODES[code])[:4] for t in re.split(r"[\s(),=:\[\]]+", source)}
+    checked = 0
+    for regex in regexes:
+        required = literals(regex)
+        try:
+            compiled = re.compile(regex)
+        except re.error:
+            continue
+        for text in texts:
+            if required is not None and compiled.search(text):
+                checked += 1
+                assert any(literal in text for literal in required), (regex, text)
+    assert checked > 100
+
+
+def test_cheap_regexes_match_the_same_nodes():
+    """Every regex of the rule files, and its cheaper form, on a text with Unicode identifiers and strings."""
+    source = "\n".join(text for code in CODES for text in _sources(CODES[code])[:2])
+    source += "\nmodèle = nnx.Linéar(2, 3)\nx.σ.value += 1\n# « commentaire »\ns = 'ηopt'\n"
+    root = SgRoot(source, "python").root()
+    regexes = _raw_regexes()
+    assert len(regexes) > 100
+    for regex in sorted(regexes):
+        plain = [n.range() for n in root.find_all({"rule": {"regex": regex}})]
+        config = cheapen({"rule": {"regex": regex}})
+        assert [n.range() for n in root.find_all(config)] == plain, (regex, _cheap_regex(regex))
+        assert [n.range() for n in root.find_all(kind="identifier", **cheap_rule({"regex": regex}))] == [
+            n.range() for n in root.find_all(kind="identifier", regex=regex)]
+
+
+def test_a_dotted_literal_may_be_spread_over_lines():
+    assert _spaced("jax.experimental.pjit").search("(jax .experimental\n  # why\n .pjit)")
+    assert not _spaced("jax.experimental.pjit").search("jax.experimentalpjit")
