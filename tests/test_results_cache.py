@@ -76,7 +76,7 @@ def test_settings_name_the_rules_targets_and_every_rule_file(monkeypatch, tmp_pa
                 settings_of(monkeypatch, tmp_path, extra_dirs=(str(extra),), targets={"flax": (0, 11)}),
                 settings_of(monkeypatch, tmp_path, extra_dirs=(str(extra),), targets={}),
                 settings_of(monkeypatch, tmp_path)]
-    (extra / "team.yml").write_text("id: two\n")  # a rule file edited: the catalog's fingerprint changes
+    (extra / "team.yml").write_text("id: two-two\n")  # a rule file edited: the catalog's fingerprint changes
     variants.append(settings_of(monkeypatch, tmp_path, extra_dirs=(str(extra),)))
     assert len({base, *variants}) == 1 + len(variants)
 
