@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 INDENT_RE = re.compile(r"[ \t]*")
 WORD_RE = re.compile(r"\w+")
+RUN_RE = re.compile(r"[A-Za-z0-9_]+")  # the longest runs of the characters trigger words are made of
+BLANKS_RE = re.compile(r"[ \t\f\\]+")
+CHAIN_BREAK_RE = re.compile(r"\.[ \t]*(?:#[^\n]*)?\\?\r?\n|\n[ \t]*\.[ \t]*[A-Za-z_]")  # `a.` or `.b` at a line's edge
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 
 
@@ -192,7 +195,36 @@ def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]],
     return hit[1]
 
 
-def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str,
+class Text:
+    """A text the pre-filter looks words up in, with what makes the lookups cheap, each made when first needed."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._runs: str | None = None
+        self._compact: str | None = None
+        self._chains_span_lines = False
+
+    def has_word(self, word: str) -> bool:
+        """Does ``word`` (letters, digits, _) occur, even inside a longer word? Looked up among the file's distinct
+        words, a few KB, not its whole text."""
+        if self._runs is None:
+            self._runs = "\n".join(set(RUN_RE.findall(self.text)))
+        return word in self._runs
+
+    def has_literal(self, literal: str) -> bool:
+        """Does ``literal`` (``jax.experimental.pjit``) occur, maybe written with spaces or over lines as Python
+        allows (``jax .experimental``)? Without a dotted name split over lines, the text without blanks tells."""
+        if literal in self.text:
+            return True
+        if self._compact is None:
+            self._compact = BLANKS_RE.sub("", self.text)
+            self._chains_span_lines = CHAIN_BREAK_RE.search(self.text) is not None
+        if self._chains_span_lines:
+            return _spaced(literal).search(self.text) is not None
+        return literal in self._compact
+
+
+def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str | Text,
                  wanted: Callable[[Rule], bool] | None = None, seen: dict[str, bool] | None = None,
                  loose: bool = False, among: list[Rule] | None = None) -> list[Rule]:
     """Wanted rules (``among`` them, if given) that apply to the targeted versions and whose trigger words occur
@@ -200,11 +232,12 @@ def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: 
     ``loose``: the file's names are not canonical yet, so a literal such as ``nnx.mutable`` only needs its words
     (``mutable``; ``nnx`` may come with the respelling)."""
     seen = {} if seen is None else seen
+    text = source if isinstance(source, Text) else Text(source)
 
     def occurs(word: str) -> bool:  # each word is searched at most once per file, and only when asked
         found = seen.get(word)
         if found is None:
-            found = seen[word] = word in source
+            found = seen[word] = text.has_word(word)
         return found
 
     def hit(trigger: str) -> bool:
@@ -215,9 +248,9 @@ def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: 
             return False
         if loose:
             return True
-        key = "\0" + trigger  # `a.b` may be written `a . b`, or across lines: then the slow search
+        key = "\0" + trigger
         if key not in seen:
-            seen[key] = trigger in source or _spaced(trigger).search(source) is not None
+            seen[key] = text.has_literal(trigger)
         return seen[key]
 
     rules = _plan(catalog, targets, wanted) if among is None else among
@@ -260,20 +293,26 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     targets = {**catalog.newest, **(targets or {})}
     hidden = catalog.names.hidden_words(source)  # words a respelling may bring in
     seen = dict.fromkeys(hidden, True)
-    candidates = active_rules(catalog, targets, source, wanted, seen, loose=True)
+    original = Text(source)
+    candidates = active_rules(catalog, targets, original, wanted, seen, loose=True)
     if not candidates:
         return []
+    respell = catalog.names.may_respell(source)
+    if not respell:  # the rules see the file as it is: judge the literals now, maybe without parsing at all
+        seen.update((word, original.has_word(word)) for word in hidden)
+        candidates = active_rules(catalog, targets, original, wanted, seen, among=candidates)
+        if not candidates:
+            return []
     from ast_grep_py import SgRoot  # (a file without the rules' words never loads the parser)
 
     root = SgRoot(for_ast_grep(source), "python").root()  # offsets and line numbers as in `source`
-    view = canonical_view(source, root, catalog.names)
+    view = canonical_view(source, root, catalog.names) if respell else None
     if view is None:
-        text = source
-        seen.update((word, word in source) for word in hidden)
+        rules = candidates if not respell else active_rules(
+            catalog, targets, original, wanted, {**seen, **{w: original.has_word(w) for w in hidden}}, among=candidates)
     else:
-        text, seen = view.text, {}
-        root = SgRoot(for_ast_grep(text), "python").root()
-    rules = active_rules(catalog, targets, text, wanted, seen, among=candidates)
+        root = SgRoot(for_ast_grep(view.text), "python").root()
+        rules = active_rules(catalog, targets, Text(view.text), wanted, {}, among=candidates)
     if not rules:
         return []
     file_facts: dict[str, bool] = {}

@@ -10,6 +10,7 @@ own text and spelling.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,32 @@ class Names:
         qualified = self.normal(qualified)
         module = self.module_of(qualified)
         return None if module is None else self.modules[module][0] + qualified[len(module):]
+
+    def may_respell(self, source: str) -> bool:
+        """False only where ``canonical_view`` is sure to find nothing to respell: no import binds a module of
+        the table under another name or one of its members, and no full path runs through one (a text search,
+        before any parse; per package, only in files that name the package)."""
+        return any(root in source and any(p.search(source) for p in patterns)
+                   for root, patterns in self._respellings.items())
+
+    @functools.cached_property
+    def _respellings(self) -> dict[str, list[re.Pattern[str]]]:
+        """Per package, what respelling needs in the text. Each starts with a literal (Python's re then skips
+        ahead fast) and may match more than it must."""
+        blank = r"[\s\\]"  # Python's blanks between tokens, line continuations included
+        spaced = (lambda path: rf"{blank}*\.{blank}*".join(map(re.escape, path.split("."))))  # noqa: E731
+        found: dict[str, list[str]] = {}
+        for module in sorted({*self.modules, *self.equivalents, *self.equivalents.values()}):
+            name = self.modules.get(module, (None,))[0]
+            keep = rf"(?!{re.escape(name)}\b)" if name else ""
+            patterns = found.setdefault(module.split(".")[0], [])
+            if "." not in module:  # a package: only `import jax as j` respells it
+                patterns.append(rf"import\b[^\n;]*\b{re.escape(module)}{blank}+as{blank}+{keep}")
+                continue
+            parent, leaf = module.rsplit(".", 1)
+            patterns += [rf"{spaced(module)}{blank}*(?:\.|import\b|as{blank}+{keep})",  # paths, members, aliases
+                         rf"from{blank}+{spaced(parent)}{blank}+import{blank}+(?:\([^)]*|[^\n]*)\b{re.escape(leaf)}\b"]
+        return {root: [re.compile(p) for p in patterns] for root, patterns in found.items()}
 
     def hidden_words(self, source: str) -> list[str]:
         """Words a respelling may add to ``source``: the rules' names of the modules whose package it mentions."""

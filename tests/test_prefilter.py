@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,6 +14,7 @@ from ast_grep_py import SgRoot
 from aliases import as_alias, respelled
 from flake8_flax.catalog import bundled_rules_dir, bundled_utils_dir, load_catalog
 from flake8_flax.engine import _spaced, lint
+from flake8_flax.names import canonical_view
 from flake8_flax.regexes import _cheap_regex, cheap_rule, cheapen, literals
 
 
@@ -118,3 +120,18 @@ def test_cheap_regexes_match_the_same_nodes():
 def test_a_dotted_literal_may_be_spread_over_lines():
     assert _spaced("jax.experimental.pjit").search("(jax .experimental\n  # why\n .pjit)")
     assert not _spaced("jax.experimental.pjit").search("jax.experimentalpjit")
+
+
+def test_files_judged_before_the_parse_have_nothing_to_respell(catalog):
+    """``Names.may_respell`` says no only where the canonical view would be the file itself: on every program of
+    the rule files (respelled as the alias tests do), the gallery and the installed flax and jax packages."""
+    import flax
+    import jax
+
+    sources = [text for code in CODES for text in _sources(CODES[code])]
+    for package in (flax, jax):
+        sources += [path.read_text(encoding="utf-8") for path in Path(package.__file__).parent.rglob("*.py")]
+    sources += [path.read_text(encoding="utf-8") for path in (Path(__file__).parent / "gallery").rglob("*.py")]
+    judged = [text for text in sources if not catalog.names.may_respell(text)]
+    assert len(judged) > 500
+    assert [text for text in judged if canonical_view(text, SgRoot(text, "python").root(), catalog.names)] == []
