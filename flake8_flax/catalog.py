@@ -112,6 +112,17 @@ class Catalog:
     def by_code(self, code: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.code == code]
 
+    def proofs(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Every proof program with its code: the first document's (key: the code) and the one a later document
+        states for itself (key: ``CODE:id``), for forms that no release shares with the first program."""
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        for rule in self.rules:
+            if rule.code not in found:
+                found[rule.code] = (rule.code, rule.meta["proof"])
+            elif rule.meta["proof"] != found[rule.code][1]:
+                found[f"{rule.code}:{rule.id}"] = (rule.code, rule.meta["proof"])
+        return found
+
     @property
     def advisory_codes(self) -> list[str]:
         return sorted({rule.code for rule in self.rules if rule.advisory})

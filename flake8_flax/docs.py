@@ -200,6 +200,11 @@ def render_page(catalog: Catalog, code: str) -> str:
                      "tests/test_cross_version.py runs the deprecated program on the old release and what "
                      "`flake8-flax fix --unsafe-fixes` makes of it on the pinned one, and requires the same output "
                      "(where the old release cannot be installed the test is skipped, and fails with `CI` set).")
+    for name, (_, own) in catalog.proofs().items():
+        if name.startswith(f"{code}:"):
+            compared = f", and compared on {_equal_on(own['written_for'])}" if own.get("written_for") else ""
+            lines.append(f"`{name.split(':')[1]}` has a proof program of its own (forms of another release): its "
+                         f"deprecated program fails with `{own['fails_with']}` on the pinned versions{compared}.")
     if meta.get("guide_errata"):
         lines += ["", "## Where the guide is wrong today", "", str(meta["guide_errata"]).strip()]
     lines += ["", "## References", "", f"- Source guide: {meta['guide']}"]
@@ -222,8 +227,8 @@ def render_table(catalog: Catalog) -> str:
 def executed_documents(catalog: Catalog) -> set[str]:
     """Ids of the rule documents whose fix the engine applies to their code's proof program."""
     executed = set()
-    for code, rules in codes(catalog).items():
-        result = fix_source(rules[0].meta["proof"]["program"], catalog, unsafe=True)
+    for code, proof in catalog.proofs().values():
+        result = fix_source(proof["program"], catalog, unsafe=True)
         executed |= {f.rule.id for f in result.fixed if f.code == code}
     return executed
 
@@ -239,7 +244,7 @@ def render_proofs(catalog: Catalog) -> str:
     executed = executed_documents(catalog) & {rule.id for rule in fixable}
     shim_rule = load_utils(bundled_utils_dir())["compat-shim"]
     covered = {code: lookalikes.covered(rules, shim_rule) for code, rules in grouped.items()}
-    compared = [code for code, proof in proofs.items() if proof.get("written_for")]
+    compared = sorted({code for code, proof in catalog.proofs().values() if proof.get("written_for")})
     rows = ["| what | count | proven by |", "|---|---|---|",
             f"| codes whose proof program runs on the pinned release | {len(grouped)} of {len(grouped)} | "
             "tests/test_rule_proofs.py: the deprecated program fails with `fails_with` (not for advisory codes), "

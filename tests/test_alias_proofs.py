@@ -11,15 +11,14 @@ from flake8_flax.catalog import load_catalog
 from flake8_flax.engine import lint
 from flake8_flax.fixer import fix_source
 
-PROOFS = {rule.code: rule.meta["proof"] for rule in reversed(load_catalog().rules)}
-ALIASED = {code: aliased for code, proof in PROOFS.items() if "fixed_program" not in proof
-           for aliased in [as_alias(proof["program"])] if aliased is not None}
+ALIASED = {name: (code, *aliased) for name, (code, proof) in load_catalog().proofs().items()
+           if "fixed_program" not in proof for aliased in [as_alias(proof["program"])] if aliased is not None}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("code", sorted(ALIASED))
-def test_aliased_fixed_program_runs(catalog, code, tmp_path):
-    program, used = ALIASED[code]
+@pytest.mark.parametrize("name", sorted(ALIASED))
+def test_aliased_fixed_program_runs(catalog, name, tmp_path):
+    code, program, used = ALIASED[name]
     assert any(f.code == code for f in lint(program, catalog)), "the rule does not flag the aliased proof"
     result = fix_source(program, catalog, unsafe=True)
     assert result.error is None

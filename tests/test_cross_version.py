@@ -19,8 +19,7 @@ from oldenv import CURRENT, old_python, run_with
 
 ROOT = Path(__file__).resolve().parent.parent
 NNX_010 = "flax==0.10.7 jax==0.6.2 jaxlib==0.6.2 optax==0.2.5"
-CASES = {rule.code: rule.meta["proof"] for rule in reversed(load_catalog().rules)
-         if rule.meta["proof"].get("written_for")}
+CASES = {name: proof for name, (_, proof) in load_catalog().proofs().items() if proof.get("written_for")}
 MUTABLE_ARRAYS = "flax==0.11.0 jax==0.7.0 jaxlib==0.7.0 optax==0.2.5"
 EXAMPLES = {"examples/nnx_010_training.py": NNX_010, "examples/mutable_arrays_era.py": MUTABLE_ARRAYS}
 
@@ -40,9 +39,9 @@ def _compare(program: str, written_for: str, differs: dict | None, tmp_path: Pat
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("code", sorted(CASES))
-def test_rule_behaviour_is_preserved(code, tmp_path):
-    proof = CASES[code]
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rule_behaviour_is_preserved(name, tmp_path):
+    proof = CASES[name]
     _compare(proof["program"], proof["written_for"], proof.get("differs"), tmp_path)
 
 

@@ -14,27 +14,18 @@ from flake8_flax.catalog import load_catalog
 from flake8_flax.engine import lint
 from flake8_flax.fixer import fix_source
 
-PROOFS = {rule.code: rule.meta["proof"] for rule in reversed(load_catalog().rules)}
+PROOFS = load_catalog().proofs()  # name (CODE, or CODE:id for a document's own proof) -> (code, proof)
 # rule documents with a fix that no proof program executes yet (the list only shrinks; goal: empty)
 UNEXECUTED_PENDING = set("""
     flx205-fork-splits-typo-to-fork-split
     flx205-fork-splits-typo-to-split
-    flx302-jax-array-ref
-    flx302-jax-arrayref
-    flx302-nnx-array-ref
-    flx302-nnx-arrayref-type
     flx303-use-hijax
-    flx303-use-refs
     flx303-using-hijax
-    flx303-using-refs
     flx304-nnx-as-hijax-vars
     flx304-nnx-as-ref-vars
-    flx304-nnx-to-refs
     flx305-nnx-as-array-vars
     flx305-nnx-as-pytree-vars
-    flx305-nnx-to-arrays
     flx306-variable-is-hijax-kwarg
-    flx306-variable-use-ref-kwarg
 """.split())
 
 
@@ -56,16 +47,16 @@ def fixed_program(code, proof, catalog):
 def test_every_fix_is_executed_by_a_proof(catalog):
     """Each rule document with a fix is applied by the engine to its rule's proof program (then run above)."""
     executed = set()
-    for code, proof in PROOFS.items():
+    for code, proof in PROOFS.values():
         executed |= {f.rule.id for f in fix_source(proof["program"], catalog, unsafe=True).fixed if f.code == code}
     unexecuted = {rule.id for rule in catalog.rules if rule.fix is not None} - executed
     assert unexecuted == UNEXECUTED_PENDING
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("code", sorted(PROOFS))
-def test_fixed_program_runs(catalog, code, tmp_path):
-    proof = PROOFS[code]
+@pytest.mark.parametrize("name", sorted(PROOFS))
+def test_fixed_program_runs(catalog, name, tmp_path):
+    code, proof = PROOFS[name]
     fixed = fixed_program(code, proof, catalog)
     assert [f for f in lint(fixed, catalog) if f.code == code] == []
     run = run_python(fixed, tmp_path)
@@ -73,9 +64,9 @@ def test_fixed_program_runs(catalog, code, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("code", sorted(c for c, p in PROOFS.items() if "fails_with" in p))
-def test_deprecated_program_fails_as_the_rule_says(catalog, code, tmp_path):
-    proof = PROOFS[code]
+@pytest.mark.parametrize("name", sorted(n for n, (_, p) in PROOFS.items() if "fails_with" in p))
+def test_deprecated_program_fails_as_the_rule_says(catalog, name, tmp_path):
+    code, proof = PROOFS[name]
     assert any(f.code == code for f in lint(proof["program"], catalog)), "the rule does not flag its own proof"
     run = run_python(proof["program"], tmp_path)
     assert run.returncode != 0, "the deprecated program ran cleanly"
@@ -83,10 +74,10 @@ def test_deprecated_program_fails_as_the_rule_says(catalog, code, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("code", sorted(c for c, p in PROOFS.items() if "fails_with" not in p))
-def test_advisory_program_runs_today(catalog, code, tmp_path):
+@pytest.mark.parametrize("name", sorted(n for n, (_, p) in PROOFS.items() if "fails_with" not in p))
+def test_advisory_program_runs_today(catalog, name, tmp_path):
     """An advisory rule (no ``fails_with``) flags code that still works: its program runs and passes its asserts."""
-    proof = PROOFS[code]
+    code, proof = PROOFS[name]
     assert any(f.code == code for f in lint(proof["program"], catalog)), "the rule does not flag its own proof"
     run = run_python(proof["program"], tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
