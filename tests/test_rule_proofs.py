@@ -18,13 +18,6 @@ PROOFS = load_catalog().proofs()  # name (CODE, or CODE:id for a document's own 
 # rule documents with a fix that no proof program executes yet (the list only shrinks; goal: empty)
 UNEXECUTED_PENDING = set("""
     flx205-fork-splits-typo-to-fork-split
-    flx303-use-hijax
-    flx303-using-hijax
-    flx304-nnx-as-hijax-vars
-    flx304-nnx-as-ref-vars
-    flx305-nnx-as-array-vars
-    flx305-nnx-as-pytree-vars
-    flx306-variable-is-hijax-kwarg
 """.split())
 
 
