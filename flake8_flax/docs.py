@@ -249,7 +249,7 @@ def render_proofs(catalog: Catalog) -> str:
             f"| codes whose proof program runs on the pinned release | {len(grouped)} of {len(grouped)} | "
             "tests/test_rule_proofs.py: the deprecated program fails with `fails_with` (not for advisory codes), "
             "the fixed program passes its assertions |",
-            f"| rule documents with a fix that the engine applies to their code's proof program | {len(executed)} "
+            f"| rule documents with a fix that the engine applies to a proof program of their code | {len(executed)} "
             f"of {len(fixable)} | tests/test_rule_proofs.py runs each fixed program (assertions, DeprecationWarnings "
             "as errors); `test_every_fix_is_executed_by_a_proof` lists the others in `UNEXECUTED_PENDING` |",
             f"| codes with a fix that declare a counterfeit fix | {len(with_fakes)} of {len(fixable_codes)} "
