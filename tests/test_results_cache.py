@@ -23,8 +23,6 @@ SOURCE = textwrap.dedent("""\
 
     optimizer = nnx.Optimizer(model, optax.sgd(0.1))
 """)
-FOUND = ("m.py:4:13: FLX201 nnx.Optimizer needs wrt= since Flax 0.11.0; "
-         "fix: optimizer = nnx.Optimizer(model, optax.sgd(0.1), wrt=nnx.Param)")
 
 
 class Counting:
@@ -176,17 +174,18 @@ def test_flake8_switches(tmp_path):
     is what a run reports (shown by planting one); --flax-no-cache and FLAKE8_FLAX_NO_CACHE=1 turn it off."""
     cache, results = tmp_path / "cache", tmp_path / "cache" / "results"
     (tmp_path / "m.py").write_text(SOURCE)
-    assert flake8("m.py", cwd=tmp_path, cache=cache) == [FOUND] and not results.exists()
-    assert flake8("--flax-cache", "-j", "2", "m.py", cwd=tmp_path, cache=cache) == [FOUND]
+    found = flake8("m.py", cwd=tmp_path, cache=cache)
+    assert len(found) == 1 and found[0].startswith("m.py:4:13: FLX201 ") and not results.exists()
+    assert flake8("--flax-cache", "-j", "2", "m.py", cwd=tmp_path, cache=cache) == found
     (entry,) = results.iterdir()
     planted = json.loads(entry.read_text())
     planted["rows"][0][2] = "FLX201 from the cache"
     entry.write_text(json.dumps(planted))
     assert flake8("--flax-cache", "m.py", cwd=tmp_path, cache=cache) == ["m.py:4:13: FLX201 from the cache"]
-    assert flake8("--flax-cache", "--flax-no-cache", "m.py", cwd=tmp_path, cache=cache) == [FOUND]
-    assert flake8("--flax-cache", "m.py", cwd=tmp_path, cache=cache, FLAKE8_FLAX_NO_CACHE="1") == [FOUND]
+    assert flake8("--flax-cache", "--flax-no-cache", "m.py", cwd=tmp_path, cache=cache) == found
+    assert flake8("--flax-cache", "m.py", cwd=tmp_path, cache=cache, FLAKE8_FLAX_NO_CACHE="1") == found
     (tmp_path / "setup.cfg").write_text("[flake8]\nflax-cache = true\n")
     assert flake8("m.py", cwd=tmp_path, cache=cache) == ["m.py:4:13: FLX201 from the cache"]
-    assert flake8("--flax-no-cache", "m.py", cwd=tmp_path, cache=cache) == [FOUND]
+    assert flake8("--flax-no-cache", "m.py", cwd=tmp_path, cache=cache) == found
     assert flake8("--extend-ignore", "FLX201", "m.py", cwd=tmp_path, cache=cache) == []  # other rules: a miss
     assert len(list(results.iterdir())) == 2
