@@ -44,8 +44,6 @@ FLX418
 """.split())
 # bundled codes without a look-alike of a shape, one CODE:shape a line (lookalikes.py; the list only shrinks)
 LOOKALIKE_SHAPES_PENDING = frozenset("""
-FLX102:shim
-FLX102:foreign
 """.split())
 
 

@@ -46,6 +46,8 @@ def spelling(examples: list[dict[str, Any]], program: str) -> set[str]:
                 names |= used(node)
             elif isinstance(node, ast.Name) and node.lineno in lines and node.id not in own:
                 names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno in lines:
+                names.add(node.name)  # a reported definition: FLX102's `def apply` of an nn.Module
     return names - COMMON
 
 
