@@ -200,61 +200,72 @@ class Text:
 
     def __init__(self, text: str):
         self.text = text
-        self._runs: str | None = None
-        self._compact: str | None = None
-        self._chains_span_lines = False
+        self._partial: dict[str, bool] = {}
+        self._literal: dict[str, bool] = {}
 
-    def has_word(self, word: str) -> bool:
-        """Does ``word`` (letters, digits, _) occur, even inside a longer word? Looked up among the file's distinct
-        words, a few KB, not its whole text."""
-        if self._runs is None:
-            self._runs = "\n".join(set(RUN_RE.findall(self.text)))
-        return word in self._runs
+    @functools.cached_property
+    def words(self) -> set[str]:
+        """The longest runs of letters, digits and _: each name of the file, and the words of its strings."""
+        return set(RUN_RE.findall(self.text))
 
-    def has_literal(self, literal: str) -> bool:
+    def has_part(self, word: str) -> bool:
+        """Does ``word`` occur, maybe inside a longer word (as a regex may find it)?"""
+        found = self._partial.get(word)
+        if found is None:
+            found = self._partial[word] = word in self.words or word in self._runs
+        return found
+
+    @functools.cached_property
+    def _runs(self) -> str:
+        return "\n".join(self.words)  # a few KB, not the whole text
+
+    def has_literal(self, literal: str, whole: bool) -> bool:
         """Does ``literal`` (``jax.experimental.pjit``) occur, maybe written with spaces or over lines as Python
-        allows (``jax .experimental``)? Without a dotted name split over lines, the text without blanks tells."""
-        if literal in self.text:
-            return True
-        if self._compact is None:
-            self._compact = BLANKS_RE.sub("", self.text)
-            self._chains_span_lines = CHAIN_BREAK_RE.search(self.text) is not None
-        if self._chains_span_lines:
-            return _spaced(literal).search(self.text) is not None
-        return literal in self._compact
+        allows (``jax .experimental``)? ``whole``: its first and last names are whole names (``.value`` is not in
+        ``.values()``). Without a dotted name split over lines, the text without blanks can say no."""
+        key = (literal, whole)
+        found = self._literal.get(key)
+        if found is None:
+            if not (literal in self.text or self._chains_span_lines or literal in self._compact):
+                found = False
+            elif literal in self.text and not whole:
+                found = True
+            else:
+                found = _spaced(literal, whole).search(self.text) is not None
+            self._literal[key] = found
+        return found
+
+    @functools.cached_property
+    def _compact(self) -> str:
+        return BLANKS_RE.sub("", self.text)
+
+    @functools.cached_property
+    def _chains_span_lines(self) -> bool:
+        return CHAIN_BREAK_RE.search(self.text) is not None
 
 
 def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str | Text,
-                 wanted: Callable[[Rule], bool] | None = None, seen: dict[str, bool] | None = None,
-                 loose: bool = False, among: list[Rule] | None = None) -> list[Rule]:
+                 wanted: Callable[[Rule], bool] | None = None, hidden: frozenset[str] | None = None,
+                 among: list[Rule] | None = None) -> list[Rule]:
     """Wanted rules (``among`` them, if given) that apply to the targeted versions and whose trigger words occur
-    in ``source``. ``seen`` remembers the words looked up (and may say a word occurs that ``source`` lacks).
-    ``loose``: the file's names are not canonical yet, so a literal such as ``nnx.mutable`` only needs its words
-    (``mutable``; ``nnx`` may come with the respelling)."""
-    seen = {} if seen is None else seen
+    in ``source``. ``hidden``: the file's names are not canonical yet and these words may come with their
+    respelling, so they count as present, and a literal such as ``nnx.mutable`` only needs its words."""
     text = source if isinstance(source, Text) else Text(source)
-
-    def occurs(word: str) -> bool:  # each word is searched at most once per file, and only when asked
-        found = seen.get(word)
-        if found is None:
-            found = seen[word] = text.has_word(word)
-        return found
+    words = text.words
+    loose = hidden is not None
+    hidden = hidden or frozenset()
 
     def hit(trigger: str) -> bool:
-        words = _words(trigger)
-        if words is None:
-            return occurs(trigger)
-        if not all(occurs(word) for word in words):
-            return False
-        if loose:
-            return True
-        key = "\0" + trigger
-        if key not in seen:
-            seen[key] = text.has_literal(trigger)
-        return seen[key]
+        partial = trigger[0] == "~"  # (from a regex: may be part of a longer word)
+        body = trigger[1:] if partial else trigger
+        parts = _words(body)
+        for word in parts or (body,):
+            if not (word in words or word in hidden or partial and text.has_part(word)):
+                return False
+        return parts is None or loose or text.has_literal(body, whole=not partial)
 
     rules = _plan(catalog, targets, wanted) if among is None else among
-    return [rule for rule in rules if all(any(hit(word) for word in group) for group in rule.triggers)]
+    return [rule for rule in rules if all(any(hit(trigger) for trigger in group) for group in rule.triggers)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -264,10 +275,15 @@ def _words(trigger: str) -> tuple[str, ...] | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _spaced(literal: str) -> re.Pattern[str]:
+def _spaced(literal: str, whole: bool) -> re.Pattern[str]:
     """``literal`` with any whitespace, line continuation or comment between its tokens (as Python allows)."""
     tokens = re.findall(r"\w+|\S", literal)
-    return re.compile(r"(?:[ \t\r\n\f\\]|#[^\n]*)*".join(re.escape(t) for t in tokens))
+    blank = r"[ \t\r\n\f\\]*"  # (a comment runs to its line's end: one way to match, no backtracking blow-up)
+    body = rf"{blank}(?:#[^\n]*\n{blank})*".join(re.escape(t) for t in tokens)
+    if whole:
+        body = ("(?<!\\w)" if tokens[0][0].isalnum() or tokens[0][0] == "_" else "") + body + (
+            "(?!\\w)" if tokens[-1][-1].isalnum() or tokens[-1][-1] == "_" else "")
+    return re.compile(body)
 
 
 def _may_match(root: SgNode, rules: list[Rule]) -> list[Rule]:
@@ -291,16 +307,14 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     The rules see the file in canonical spelling (``names.canonical_view``); positions and fixes are the file's.
     """
     targets = {**catalog.newest, **(targets or {})}
-    hidden = catalog.names.hidden_words(source)  # words a respelling may bring in
-    seen = dict.fromkeys(hidden, True)
+    hidden = frozenset(catalog.names.hidden_words(source))  # words a respelling may bring in
     original = Text(source)
-    candidates = active_rules(catalog, targets, original, wanted, seen, loose=True)
+    candidates = active_rules(catalog, targets, original, wanted, hidden)
     if not candidates:
         return []
     respell = catalog.names.may_respell(source)
     if not respell:  # the rules see the file as it is: judge the literals now, maybe without parsing at all
-        seen.update((word, original.has_word(word)) for word in hidden)
-        candidates = active_rules(catalog, targets, original, wanted, seen, among=candidates)
+        candidates = active_rules(catalog, targets, original, wanted, among=candidates)
         if not candidates:
             return []
     from ast_grep_py import SgRoot  # (a file without the rules' words never loads the parser)
@@ -308,11 +322,10 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     root = SgRoot(for_ast_grep(source), "python").root()  # offsets and line numbers as in `source`
     view = canonical_view(source, root, catalog.names) if respell else None
     if view is None:
-        rules = candidates if not respell else active_rules(
-            catalog, targets, original, wanted, {**seen, **{w: original.has_word(w) for w in hidden}}, among=candidates)
+        rules = active_rules(catalog, targets, original, wanted, among=candidates) if respell else candidates
     else:
         root = SgRoot(for_ast_grep(view.text), "python").root()
-        rules = active_rules(catalog, targets, Text(view.text), wanted, {}, among=candidates)
+        rules = active_rules(catalog, targets, Text(view.text), wanted, among=candidates)
     if not rules:
         return []
     file_facts: dict[str, bool] = {}

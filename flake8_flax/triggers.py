@@ -9,6 +9,7 @@ from typing import Any
 from flake8_flax.regexes import literals
 
 WORD_RE = re.compile(r"(?<![$\w])[A-Za-z_][A-Za-z0-9_]*")
+MEMBER_RE = re.compile(r"(?<=[A-Z0-9_])(\.[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?![\w$])")  # after a $VAR
 CHAIN_RE = re.compile(r"(?<![$\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w$])")
 # Words in nearly every Python file filter nothing; the package names filter only non-Flax code.
 KEYWORDS = {"self", "def", "class", "import", "from", "as", "return", "with", "lambda", "None", "True", "False",
@@ -20,6 +21,7 @@ def _strength(words: frozenset[str]) -> tuple[int, int]:
     """Higher is more selective: judged by the weakest word (keywords, then package names, then by length),
     then by fewer words."""
     def weight(word: str) -> int:
+        word = word.lstrip("~")
         return 0 if word in KEYWORDS else 1 if word in PACKAGES or not word.strip(".") else 1 + len(word)
 
     return min(weight(w) for w in words), -len(words)
@@ -41,8 +43,10 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
     if isinstance(pattern, str):
         found += [frozenset({w}) for w in WORD_RE.findall(pattern)]
         found += [frozenset({chain}) for chain in CHAIN_RE.findall(pattern)]  # `jax.experimental.pjit`
-    if "regex" in rule:
-        found.append(literals(rule["regex"]))
+        found += [frozenset({member}) for member in MEMBER_RE.findall(pattern)]  # `.value` of `$X.value`
+    if "regex" in rule:  # a regex may find its text inside a longer word: marked `~`
+        required = literals(rule["regex"])
+        found.append(required and frozenset("~" + literal for literal in required))
     if "any" in rule:
         branches = [_best(_requirements(branch, utils, visiting=visiting)) for branch in rule["any"]]
         if all(branches):

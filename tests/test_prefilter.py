@@ -118,8 +118,10 @@ def test_cheap_regexes_match_the_same_nodes():
 
 
 def test_a_dotted_literal_may_be_spread_over_lines():
-    assert _spaced("jax.experimental.pjit").search("(jax .experimental\n  # why\n .pjit)")
-    assert not _spaced("jax.experimental.pjit").search("jax.experimentalpjit")
+    assert _spaced("jax.experimental.pjit", True).search("(jax .experimental\n  # why\n .pjit)")
+    assert not _spaced("jax.experimental.pjit", False).search("jax.experimentalpjit")
+    assert not _spaced(".value", True).search("x.values()")
+    assert not _spaced("a.b", True).search("a" + "#" * 30 + "\n." + "#" * 5000)  # linear: no backtracking blow-up
 
 
 def test_files_judged_before_the_parse_have_nothing_to_respell(catalog):
