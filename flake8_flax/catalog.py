@@ -447,7 +447,24 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
                 package = rule.meta["package"]
                 newest[package] = max(newest.get(package, version), version)
     names = Names.from_data(_read_yaml(NAMES_FILE)[0])
+    table: dict[Any, Any] = {}  # one object for equal parts of the rules: a smaller catalog, loaded faster
+    rules = [dataclasses.replace(rule, config=_shared(rule.config, table), probe=_shared(rule.probe, table),
+                                 file_conditions=_shared(rule.file_conditions, table)) for rule in rules]
     return Catalog(rules=tuple(sorted(rules, key=lambda r: (r.code, r.index))), newest=newest, names=names)
+
+
+def _shared(value: Any, table: dict[Any, Any]) -> Any:
+    """``value`` with each part that equals an earlier one (a utility every rule uses, a repeated string) replaced
+    by that one: pickle then writes and reads it once."""
+    if isinstance(value, dict):
+        items = [(key, _shared(item, table)) for key, item in value.items()]
+        return table.setdefault(("dict", tuple((key, id(item)) for key, item in items)), dict(items))
+    if isinstance(value, (list, tuple)):
+        items = [_shared(item, table) for item in value]
+        return table.setdefault((type(value).__name__, tuple(id(item) for item in items)), type(value)(items))
+    if isinstance(value, str):
+        return table.setdefault(("str", value), value)
+    return value
 
 
 @functools.lru_cache(maxsize=8)
@@ -472,6 +489,6 @@ def load_catalog(extra_dirs: tuple[str, ...] = (), lean: bool = False) -> Catalo
 
 
 def _lean(catalog: Catalog) -> Catalog:
-    rules = tuple(dataclasses.replace(rule, meta={k: v for k, v in rule.meta.items() if k in LINT_META})
+    rules = tuple(dataclasses.replace(rule, note="", meta={k: v for k, v in rule.meta.items() if k in LINT_META})
                   for rule in catalog.rules)
     return dataclasses.replace(catalog, rules=rules)

@@ -3,7 +3,6 @@ pre-filter), and cheaper equivalents to hand to ast-grep, which compiles every r
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -192,6 +191,8 @@ def cheap_rule(rule: Any, shared: dict[str, Any] | None = None) -> Any:
 def _regex(regex: str, shared: dict[str, Any] | None) -> dict[str, str]:
     if shared is None:
         return {"regex": regex}
+    import hashlib  # (building the catalog only)
+
     name = "regex-" + hashlib.sha1(regex.encode()).hexdigest()[:16]
     shared[name] = {"regex": regex}
     return {"matches": name}
