@@ -12,7 +12,6 @@ from typing import Any
 
 from flake8_flax import cache
 from flake8_flax.names import Names
-from flake8_flax.regexes import cheap_rule, cheapen
 
 PACKAGE_DATA = Path(__file__).parent  # an installed wheel holds rules/ and rule-utils/ here
 SOURCE_DATA = Path(__file__).resolve().parent.parent  # a source checkout / editable install
@@ -242,7 +241,8 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
             config[key] = doc[key]
     _validate_with_ast_grep(path, config)
     residual, file_conditions = split_file_conditions(doc["rule"], config["utils"])
-    from flake8_flax.triggers import triggers  # (building only: a catalog from the cache does not need it)
+    from flake8_flax.regexes import cheap_rule, cheapen  # (building only: a cached catalog needs neither)
+    from flake8_flax.triggers import triggers
 
     probe = None if "constraints" in doc else _probe(doc["id"], residual, config["utils"], set(local))
     return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),

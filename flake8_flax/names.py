@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 IMPORTS = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
 CLASSES = {"rule": {"kind": "class_definition"}}
+ASSIGNED_RE = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 DOTTED_RE = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)(?!\w)(?!\s*=[^=])")
 # An identifier in these places is not a reference to a binding: (parent kind, the field it fills, or None: any).
 NOT_REFERENCES = {("attribute", "attribute"), ("keyword_argument", "name"), ("function_definition", "name"),
@@ -161,7 +162,13 @@ def bindings(root: SgNode) -> dict[str, Binding | None]:
 
 
 def _assigned(source: str, name: str) -> bool:
-    return re.search(rf"^[ \t]*{re.escape(name)}[ \t]*(:[^=\n]*)?=(?!=)", source, re.M) is not None
+    """Does a line of ``source`` start by assigning ``name`` (``nn = ...``, ``nn: Any = ...``)?"""
+    return name in _assigned_names(source)
+
+
+@functools.lru_cache(maxsize=4)
+def _assigned_names(source: str) -> frozenset[str]:
+    return frozenset(ASSIGNED_RE.findall(source))  # (one search per file, not one compiled regex per name)
 
 
 @dataclass(frozen=True)
