@@ -4,6 +4,7 @@ pre-filter), and cheaper equivalents to hand to ast-grep, which compiles every r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -26,9 +27,10 @@ def literals(regex: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def _split(text: str) -> list[str] | None:
-    """Top-level alternatives of a regex, or None when its parentheses or brackets do not balance."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+def _structure(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each character of a regex outside escapes and ``[...]`` classes, with the depth of groups after it; last
+    ``(len(text), "", depth)``, the depth -1 when a class does not close."""
+    depth, i, in_class = 0, start, False
     while i < len(text):
         char = text[i]
         if char == "\\":
@@ -38,15 +40,21 @@ def _split(text: str) -> list[str] | None:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+        else:
+            depth += (char == "(") - (char == ")")
+            yield i, char, depth
+        i += 1
+    yield len(text), "", -1 if in_class else depth
+
+
+def _split(text: str) -> list[str] | None:
+    """Top-level alternatives of a regex, or None when its parentheses or brackets do not balance."""
+    parts, start, depth = [], 0, 0
+    for i, char, depth in _structure(text):  # (its last item leaves the final depth)
+        if char == "|" and depth == 0:
             parts.append(text[start:i])
             start = i + 1
-        i += 1
-    return None if depth or in_class else parts + [text[start:]]
+    return None if depth else parts + [text[start:]]
 
 
 def _best_run(alternative: str) -> set[str] | None:
@@ -109,22 +117,7 @@ def _atom(text: str, i: int) -> tuple[set[str] | None, int]:
 
 def _group_end(text: str, start: int) -> int | None:
     """The index of the ``)`` that closes the group opened at ``start`` (escapes and classes skipped)."""
-    depth, i, in_class = 0, start, False
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-            if depth == 0:
-                return i
-        i += 1
-    return None
+    return next((i for i, char, depth in _structure(text, start) if char == ")" and depth == 0), None)
 
 
 def _plain(text: str) -> str | None:
