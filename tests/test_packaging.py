@@ -59,7 +59,7 @@ def _explain_works_for_every_rule(installed: Path, tmp_path: Path) -> None:
     run = subprocess.run([str(installed / "flake8-flax"), "explain", "FLX201"], cwd=tmp_path, capture_output=True,
                          text=True)
     assert run.returncode == 0, run.stderr
-    assert f"Behaviour verified equal on flax 0.10.7 → {pins['flax']}, jax 0.6.2 → {pins['jax']}" in run.stdout
+    assert f"Behaviour compared across releases (flax 0.10.7 → {pins['flax']}, jax 0.6.2 → {pins['jax']})" in run.stdout
     every = ("import sys\nfrom flake8_flax import cli, docs\nfrom flake8_flax.catalog import load_catalog\n"
              "codes = list(docs.codes(load_catalog()))\n"
              "failed = [c for c in codes if cli.main(['explain', c]) != 0]\n"
