@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 INDENT_RE = re.compile(r"[ \t]*")
 WORD_RE = re.compile(r"\w+")
-RUN_RE = re.compile(r"[A-Za-z0-9_]+")  # the longest runs of the characters trigger words are made of
+RUN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")  # names and numbers apart (`1if x` holds the name `if`)
 BLANKS_RE = re.compile(r"[ \t\f\\]+")
-CHAIN_BREAK_RE = re.compile(r"\.[ \t]*(?:#[^\n]*)?\\?\r?\n|\n[ \t]*\.[ \t]*[A-Za-z_]")  # `a.` or `.b` at a line's edge
+# a dotted name split over lines: `a.` or `.b` at a line's edge (a lone CR ends a line too)
+CHAIN_BREAK_RE = re.compile(r"\.[ \t]*(?:#[^\r\n]*)?\\?[\r\n]|[\r\n][ \t]*\.[ \t]*[A-Za-z_]")
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 
 
@@ -279,7 +280,7 @@ def _spaced(literal: str, whole: bool) -> re.Pattern[str]:
     """``literal`` with any whitespace, line continuation or comment between its tokens (as Python allows)."""
     tokens = re.findall(r"\w+|\S", literal)
     blank = r"[ \t\r\n\f\\]*"  # (a comment runs to its line's end: one way to match, no backtracking blow-up)
-    body = rf"{blank}(?:#[^\n]*\n{blank})*".join(re.escape(t) for t in tokens)
+    body = rf"{blank}(?:#[^\r\n]*[\r\n]{blank})*".join(re.escape(t) for t in tokens)
     if whole:
         body = ("(?<!\\w)" if tokens[0][0].isalnum() or tokens[0][0] == "_" else "") + body + (
             "(?!\\w)" if tokens[-1][-1].isalnum() or tokens[-1][-1] == "_" else "")

@@ -124,6 +124,16 @@ def test_a_dotted_literal_may_be_spread_over_lines():
     assert not _spaced("a.b", True).search("a" + "#" * 30 + "\n." + "#" * 5000)  # linear: no backtracking blow-up
 
 
+@pytest.mark.parametrize("source", [
+    "import jax\nf = (jax.experimental  # why\r    .pjit.pjit)(g, a, b)\n",  # a lone CR ends a line too
+    "import jax\nf = (jax.\r\n    experimental.pjit.pjit)(g, a, b)\n",
+])
+def test_the_prefilter_reads_python_lines(catalog, source):
+    unfiltered = dataclasses.replace(catalog, rules=tuple(dataclasses.replace(r, triggers=()) for r in catalog.rules))
+    assert _seen(lint(source, catalog)) == _seen(lint(source, unfiltered))
+    assert _seen(lint(source, catalog))
+
+
 def test_files_judged_before_the_parse_have_nothing_to_respell(catalog):
     """``Names.may_respell`` says no only where the canonical view would be the file itself: on every program of
     the rule files (respelled as the alias tests do), the gallery and the installed flax and jax packages."""
