@@ -27,24 +27,34 @@ def literals(regex: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
+def _tokens(text: str, start: int = 0) -> Iterator[tuple[int, str, bool]]:
+    """Each token of a regex from ``start``: an escape (``\\w``) or one character, and whether it lies in a ``[...]``
+    class, its brackets included (``]`` right after ``[`` or ``[^`` is a member, not the end). Last comes
+    ``(len(text), "", still in a class)``."""
+    i, opened = start, -1  # where the open class began
+    while i < len(text):
+        token = text[i : i + 2] if text[i] == "\\" else text[i]
+        if opened < 0 and token == "[":
+            opened = i
+        elif opened >= 0 and token == "]" and i > opened + 1 and text[opened + 1 : i] != "^":
+            yield i, token, True
+            opened, i = -1, i + 1
+            continue
+        yield i, token, opened >= 0
+        i += len(token)
+    yield len(text), "", opened >= 0
+
+
 def _structure(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
     """Each character of a regex outside escapes and ``[...]`` classes, with the depth of groups after it; last
     ``(len(text), "", depth)``, the depth -1 when a class does not close."""
-    depth, i, in_class = 0, start, False
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        else:
-            depth += (char == "(") - (char == ")")
-            yield i, char, depth
-        i += 1
-    yield len(text), "", -1 if in_class else depth
+    depth = 0
+    for i, token, in_class in _tokens(text, start):
+        if not token:
+            yield i, "", -1 if in_class else depth
+        elif not in_class and token[0] != "\\":
+            depth += (token == "(") - (token == ")")
+            yield i, token, depth
 
 
 def _split(text: str) -> list[str] | None:
@@ -110,8 +120,7 @@ def _atom(text: str, i: int) -> tuple[set[str] | None, int]:
         literal = pieces is not None and all(_plain(p) is not None for p in pieces)
         return ({_plain(p) for p in pieces} if literal else None), end + 1
     if char == "[":
-        end = text.index("]", i + 2 if text[i + 1 : i + 2] in ("]", "^") else i + 1)
-        return None, end + 1
+        return None, next(j for j, token, in_class in _tokens(text, i) if not in_class or not token)
     return ({char} if char in LITERAL_CHARS else None), i + 1
 
 
@@ -192,34 +201,16 @@ def _regex(regex: str, shared: dict[str, Any] | None) -> dict[str, str]:
 
 
 def _cheap_regex(regex: str) -> str:
-    out, i, in_class = [], 0, False
-    while i < len(regex):
-        char = regex[i]
-        if char == "\\" and i + 1 < len(regex):
-            pair = regex[i : i + 2]
-            folded = "(?i" in regex  # case folding a class of all non-ASCII characters costs ast-grep ~5 ms
-            if pair == r"\w" and not (in_class and folded):
-                out.append(WORD_CLASS if in_class else f"(?-i:[{WORD_CLASS}])" if folded else f"[{WORD_CLASS}]")
-            elif pair == r"\W" and not in_class:
-                out.append(f"(?-i:[^{WORD_CLASS}])" if folded else f"[^{WORD_CLASS}]")
-            else:
-                out.append(pair)
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if regex[i + 1 : i + 2] in ("]", "^"):  # `[]...]` and `[^...]`: the next character is not the end
-                out.append(regex[i : i + 2])
-                i += 2
-                continue
-        elif char == "(" and regex[i + 1 : i + 2] != "?":
-            out.append("(?:")
-            i += 1
-            continue
-        out.append(char)
-        i += 1
+    folded = "(?i" in regex  # case folding a class of all non-ASCII characters costs ast-grep ~5 ms
+    out = []
+    for i, token, in_class in _tokens(regex):
+        if token == r"\w" and not (in_class and folded):
+            token = WORD_CLASS if in_class else f"(?-i:[{WORD_CLASS}])" if folded else f"[{WORD_CLASS}]"
+        elif token == r"\W" and not in_class:
+            token = f"(?-i:[^{WORD_CLASS}])" if folded else f"[^{WORD_CLASS}]"
+        elif token == "(" and not in_class and regex[i + 1 : i + 2] != "?":
+            token = "(?:"
+        out.append(token)
     return "".join(out)
 
 

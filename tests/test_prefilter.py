@@ -78,6 +78,7 @@ def test_prefilter_skips_no_finding(catalog, code):
     (r"(?i)shape", None),  # any case: no literal is certain
     (r"[\s\S]", None),
     (r"^a+b$", {"a"}),
+    (r"[^]a]\w(x)", {"x"}),  # `]` right after `[^` belongs to the class, and so does the `a`
 ])
 def test_literals_a_regex_requires(regex, required):
     assert literals(regex) == (None if required is None else frozenset(required))
