@@ -35,11 +35,6 @@ VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 SEVERITIES = {"error", "warning", "info", "hint"}
 # bundled codes with a fix whose proof names no counterfeit yet (the list only shrinks)
 COUNTERFEITS_PENDING = frozenset("""
-FLX106
-FLX410
-FLX413
-FLX414
-FLX418
 """.split())
 # bundled codes without a look-alike of a shape, one CODE:shape a line (lookalikes.py; the list only shrinks)
 LOOKALIKE_SHAPES_PENDING = frozenset("""
