@@ -27,7 +27,7 @@ REQUIRED_META = {"code", "name", "tier", "guide", "package", "deprecated", "repl
 LINT_META = {"code", "name", "tier", "package", "deprecated", "removed", "replacement", "until", "fix_safety", "hint",
              "imports"}  # the metadata linting and fixing read (the lean catalog)
 EXAMPLE_KEYS = {"deprecated", "at", "fixed"}
-PROOF_KEYS = {"program", "fixed_program", "fails_with", "written_for", "differs", "counterfeits"}
+PROOF_KEYS = {"program", "fixed_program", "fails_with", "written_for", "differs", "counterfeits", "runs_on"}
 COUNTERFEIT_KEYS = {"fix", "fails_with", "id"}
 METAVAR_RE = re.compile(r"\$[A-Z_]")
 CODE_RE = re.compile(r"^FLX[0-9]{3}$")

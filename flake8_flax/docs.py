@@ -47,10 +47,26 @@ def pinned() -> dict[str, str]:
         return {}
 
 
+def proof_targets(proof: dict) -> dict[str, tuple[int, ...]] | None:
+    """The versions the engine fixes a proof's program for: the release named by ``runs_on``, else the newest."""
+    spec = proof.get("runs_on")
+    return {name: parse_version(version) for name, version in PIN_RE.findall(spec)} if spec else None
+
+
 def _equal_on(written_for: str) -> str:
     old, new = dict(PIN_RE.findall(written_for)), pinned()
     return ", ".join(f"{name} {old[name]} → {new.get(name, 'the pinned release')}"
                      for name in ("flax", "jax") if name in old)
+
+
+def _runs_on(proof: dict) -> str:
+    """Where a proof runs, as the page says it."""
+    if not proof.get("runs_on"):
+        return "the pinned versions"
+    versions = dict(PIN_RE.findall(proof["runs_on"]))
+    release = " / ".join(f"{name} {versions[name]}" for name in ("flax", "jax") if name in versions)
+    return (f"{release} (`runs_on`: the engine fixes the program for that release; where it cannot be installed "
+            "the test is skipped, and fails with `CI` set)")
 
 
 _MATCHES: dict[str, tuple[Catalog, dict[str, tuple[str, Finding]]]] = {}
@@ -184,12 +200,13 @@ def render_page(catalog: Catalog, code: str) -> str:
         lines += [f"- Case {number} (`{rule.id}`): {_fix_sentence(catalog, rule)}"
                   for number, rule in enumerate(rules, 1)]
     lines += ["", "## Verified", ""]
+    release = _runs_on(proof)
     if "fails_with" in proof:
-        lines.append(f"On the pinned versions the deprecated program fails with `{proof['fails_with']}`, and the "
+        lines.append(f"On {release} the deprecated program fails with `{proof['fails_with']}`, and the "
                      "fixed program runs with DeprecationWarnings as errors and passes its assertions "
                      "(tests/test_rule_proofs.py).")
     else:
-        lines.append("Advisory: the old form still works. The recommended program runs on the pinned versions "
+        lines.append(f"Advisory: the old form still works. The recommended program runs on {release} "
                      "and passes its assertions (tests/test_rule_proofs.py).")
     if proof.get("written_for") and proof.get("differs"):
         lines.append(f"Behaviour verified different by design on {_equal_on(proof['written_for'])}: the old program "
@@ -204,7 +221,8 @@ def render_page(catalog: Catalog, code: str) -> str:
         if name.startswith(f"{code}:"):
             compared = f", and compared on {_equal_on(own['written_for'])}" if own.get("written_for") else ""
             lines.append(f"`{name.split(':')[1]}` has a proof program of its own (forms of another release): its "
-                         f"deprecated program fails with `{own['fails_with']}` on the pinned versions{compared}.")
+                         f"deprecated program fails with `{own['fails_with']}` and the fixed one passes its assertions "
+                         f"on {_runs_on(own)}{compared}.")
     if meta.get("guide_errata"):
         lines += ["", "## Where the guide is wrong today", "", str(meta["guide_errata"]).strip()]
     lines += ["", "## References", "", f"- Source guide: {meta['guide']}"]
@@ -228,7 +246,7 @@ def executed_documents(catalog: Catalog) -> set[str]:
     """Ids of the rule documents whose fix the engine applies to their code's proof program."""
     executed = set()
     for code, proof in catalog.proofs().values():
-        result = fix_source(proof["program"], catalog, unsafe=True)
+        result = fix_source(proof["program"], catalog, proof_targets(proof), unsafe=True)
         executed |= {f.rule.id for f in result.fixed if f.code == code}
     return executed
 
@@ -258,6 +276,10 @@ def render_proofs(catalog: Catalog) -> str:
     rows += [f"| codes with a `{shape}` look-alike | {sum(shape in c for c in covered.values())} of {len(grouped)} | "
              "tests/test_rule_examples.py: every look-alike is silent; the others are in "
              "`catalog.LOOKALIKE_SHAPES_PENDING` |" for shape in lookalikes.SHAPES]
+    runs_on = sorted(name for name, (_, proof) in catalog.proofs().items() if proof.get("runs_on"))
+    rows.append(f"| proof programs that run on an old release they target (`runs_on`: fixes offered only before "
+                f"a release) | {len(runs_on)} ({', '.join(runs_on) or 'none'}) | tests/test_rule_proofs.py on that "
+                "release; skipped when it cannot be installed, a failure with `CI` set |")
     rows.append(f"| codes whose old program is compared on the release it was written for | {len(compared)} of "
                 f"{len(grouped)} | tests/test_cross_version.py: same output (or the declared difference); skipped "
                 "when the old release cannot be installed, a failure with `CI` set |")
