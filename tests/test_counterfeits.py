@@ -1,8 +1,9 @@
 """Generated from the rule files: every counterfeit fix (``proof.counterfeits``) fails the rule's proof.
 
 A counterfeit is a plausible wrong fix: the rule's ``fix`` template replaced by another. The engine applies it
-(with every other rule's real fix) to the proof program, and the result must fail on the pinned JAX/Flax with the
-counterfeit's ``fails_with`` in stderr. A proof that a wrong fix passes cannot tell a right fix from a wrong one.
+(with every other rule's real fix) to the proof program, and the result must fail on the pinned JAX/Flax (or the
+proof's ``runs_on`` release) with the counterfeit's ``fails_with`` in stderr. A proof that a wrong fix passes cannot
+tell a right fix from a wrong one.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import re
 import pytest
 import yaml
 
-from conftest import run_python
 from flake8_flax.catalog import COUNTERFEITS_PENDING, Catalog, RuleError, build_catalog, load_catalog
+from flake8_flax.docs import proof_targets
 from flake8_flax.fixer import fix_source
 from test_catalog import GOOD, write
+from test_rule_proofs import run_proof
 
 FIRST = {}
 for _rule in load_catalog().rules:
@@ -36,13 +38,14 @@ def with_fix(catalog: Catalog, rule_id: str, fix: str) -> Catalog:
 def test_counterfeit_fix_fails_the_proof(catalog, case, tmp_path):
     first, fake = CASES[case]
     rule_id = fake.get("id", first.id)
-    program = first.meta["proof"]["program"]
-    real = fix_source(program, catalog, unsafe=True)
-    result = fix_source(program, with_fix(catalog, rule_id, fake["fix"]), unsafe=True)
+    proof = first.meta["proof"]
+    program, targets = proof["program"], proof_targets(proof)
+    real = fix_source(program, catalog, targets, unsafe=True)
+    result = fix_source(program, with_fix(catalog, rule_id, fake["fix"]), targets, unsafe=True)
     assert result.error is None, result.error
     assert rule_id in {f.rule.id for f in result.fixed}, "the counterfeit is not applied to the proof program"
     assert result.source != real.source, "the counterfeit makes the same program as the real fix"
-    run = run_python(result.source, tmp_path)
+    run = run_proof(proof, result.source, tmp_path)
     assert run.returncode != 0, f"the proof passes with the counterfeit fix:\n{result.source}"
     assert fake["fails_with"] in run.stderr, run.stderr[-3000:]
 
