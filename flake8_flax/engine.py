@@ -18,10 +18,7 @@ if TYPE_CHECKING:
 
 INDENT_RE = re.compile(r"[ \t]*")
 WORD_RE = re.compile(r"\w+")
-RUN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")  # names and numbers apart (`1if x` holds the name `if`)
-BLANKS_RE = re.compile(r"[ \t\f\\]+")
-# a dotted name split over lines: `a.` or `.b` at a line's edge (a lone CR ends a line too)
-CHAIN_BREAK_RE = re.compile(r"\.[ \t]*(?:#[^\r\n]*)?\\?[\r\n]|[\r\n][ \t]*\.[ \t]*[A-Za-z_]")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 
 
@@ -180,40 +177,28 @@ def _fixed_lines(source: str, edit: Edit) -> str:
     return source[line_start : edit.start] + edit.text + source[edit.end : line_end]
 
 
-_PLANS: dict[tuple, tuple[Catalog, tuple[Rule, ...]]] = {}
-
-
-def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]],
-          wanted: Callable[[Rule], bool] | None) -> tuple[Rule, ...]:
-    """The wanted rules that apply to the targeted versions: worked out once per run, not once per file."""
-    key = (id(catalog), tuple(sorted(targets.items())), wanted)
-    hit = _PLANS.get(key)
-    if hit is None or hit[0] is not catalog:
-        if len(_PLANS) > 64:
-            _PLANS.clear()
-        rules = tuple(rule for rule in catalog.rules if (wanted is None or wanted(rule)) and rule.applies_to(targets))
-        hit = _PLANS[key] = (catalog, rules)
-    return hit[1]
-
-
 class Text:
     """A text the pre-filter looks words up in, with what makes the lookups cheap, each made when first needed."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, words: set[str] | None = None):
         self.text = text
         self._partial: dict[str, bool] = {}
-        self._literal: dict[str, bool] = {}
+        self._literal: dict[tuple[str, bool], bool] = {}
+        if words is not None:
+            self.words = words
 
     @functools.cached_property
     def words(self) -> set[str]:
-        """The longest runs of letters, digits and _: each name of the file, and the words of its strings."""
-        return set(RUN_RE.findall(self.text))
+        """The names of the text (those in its strings and comments too). A name right after digits is a name of
+        its own: ``1if x`` holds ``if``."""
+        return set(NAME_RE.findall(self.text))
 
     def has_part(self, word: str) -> bool:
         """Does ``word`` occur, maybe inside a longer word (as a regex may find it)?"""
         found = self._partial.get(word)
         if found is None:
-            found = self._partial[word] = word in self.words or word in self._runs
+            found = self._partial[word] = word in self.words or word in (
+                self._runs if word[0].isalpha() or word[0] == "_" else self.text)
         return found
 
     @functools.cached_property
@@ -221,28 +206,18 @@ class Text:
         return "\n".join(self.words)  # a few KB, not the whole text
 
     def has_literal(self, literal: str, whole: bool) -> bool:
-        """Does ``literal`` (``jax.experimental.pjit``) occur, maybe written with spaces or over lines as Python
-        allows (``jax .experimental``)? ``whole``: its first and last names are whole names (``.value`` is not in
-        ``.values()``). Without a dotted name split over lines, the text without blanks can say no."""
+        """Does ``literal`` (``jax.experimental.pjit``) occur, maybe written with blanks, line continuations or
+        comments between its tokens as Python allows (``jax .experimental``)? ``whole``: its first and last names
+        are whole names (``.value`` is not in ``.values()``)."""
         key = (literal, whole)
         found = self._literal.get(key)
         if found is None:
-            if not (literal in self.text or self._chains_span_lines or literal in self._compact):
-                found = False
-            elif literal in self.text and not whole:
-                found = True
-            else:
-                found = _spaced(literal, whole).search(self.text) is not None
-            self._literal[key] = found
+            text = self.text
+            after_word = whole and (literal[0].isalnum() or literal[0] == "_")  # (checked here: a look-behind
+            found = self._literal[key] = any(  # would keep re from skipping ahead to the literal's first token)
+                not (after_word and match.start() and _is_word(text[match.start() - 1]))
+                for match in _spaced(literal, whole).finditer(text))
         return found
-
-    @functools.cached_property
-    def _compact(self) -> str:
-        return BLANKS_RE.sub("", self.text)
-
-    @functools.cached_property
-    def _chains_span_lines(self) -> bool:
-        return CHAIN_BREAK_RE.search(self.text) is not None
 
 
 def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: str | Text,
@@ -252,21 +227,57 @@ def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: 
     in ``source``. ``hidden``: the file's names are not canonical yet and these words may come with their
     respelling, so they count as present, and a literal such as ``nnx.mutable`` only needs its words."""
     text = source if isinstance(source, Text) else Text(source)
-    words = text.words
+    plan = _plan(catalog, targets, wanted)
     loose = hidden is not None
-    hidden = hidden or frozenset()
+    present = plan.names & text.words
+    if hidden:
+        present |= plan.names & hidden
+    known: dict[str, bool] = {}
 
     def hit(trigger: str) -> bool:
-        partial = trigger[0] == "~"  # (from a regex: may be part of a longer word)
-        body = trigger[1:] if partial else trigger
-        parts = _words(body)
-        for word in parts or (body,):
-            if not (word in words or word in hidden or partial and text.has_part(word)):
-                return False
-        return parts is None or loose or text.has_literal(body, whole=not partial)
+        found = known.get(trigger)
+        if found is None:
+            partial = trigger[0] == "~"  # (from a regex: may be part of a longer word)
+            body = trigger[1:] if partial else trigger
+            parts = _words(body)
+            found = all(word in text.words or loose and word in hidden or partial and text.has_part(word)
+                        for word in parts or (body,))
+            found = known[trigger] = found and (parts is None or loose or text.has_literal(body, whole=not partial))
+        return found
 
-    rules = _plan(catalog, targets, wanted) if among is None else among
-    return [rule for rule in rules if all(any(hit(trigger) for trigger in group) for group in rule.triggers)]
+    rules = plan.rules if among is None else among
+    return [rule for rule in rules if all(not names.isdisjoint(present) or any(hit(trigger) for trigger in others)
+                                          for names, others in plan.groups[rule.id])]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The rules that apply to the targeted versions, with their trigger groups split into plain names (looked
+    up all at once, as one set intersection per file) and the rest."""
+
+    rules: tuple[Rule, ...]
+    groups: dict[str, tuple[tuple[frozenset[str], tuple[str, ...]], ...]]
+    names: frozenset[str]
+
+
+_PLANS: dict[tuple, tuple[Catalog, Plan]] = {}
+
+
+def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]], wanted: Callable[[Rule], bool] | None) -> Plan:
+    """Worked out once per run, not once per file."""
+    key = (id(catalog), tuple(sorted(targets.items())), wanted)
+    hit = _PLANS.get(key)
+    if hit is None or hit[0] is not catalog:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        rules = tuple(rule for rule in catalog.rules if (wanted is None or wanted(rule)) and rule.applies_to(targets))
+        groups = {rule.id: tuple(sorted(((frozenset(t for t in group if t.isidentifier()),
+                                          tuple(t for t in group if not t.isidentifier())) for group in rule.triggers),
+                                        key=lambda group: len(group[1])))  # set lookups first, then the rest
+                  for rule in catalog.rules}
+        names = frozenset().union(*(plain for rule_groups in groups.values() for plain, _ in rule_groups))
+        hit = _PLANS[key] = (catalog, Plan(rules, groups, names))
+    return hit[1]
 
 
 @functools.lru_cache(maxsize=None)
@@ -281,10 +292,13 @@ def _spaced(literal: str, whole: bool) -> re.Pattern[str]:
     tokens = re.findall(r"\w+|\S", literal)
     blank = r"[ \t\r\n\f\\]*"  # (a comment runs to its line's end: one way to match, no backtracking blow-up)
     body = rf"{blank}(?:#[^\r\n]*[\r\n]{blank})*".join(re.escape(t) for t in tokens)
-    if whole:
-        body = ("(?<!\\w)" if tokens[0][0].isalnum() or tokens[0][0] == "_" else "") + body + (
-            "(?!\\w)" if tokens[-1][-1].isalnum() or tokens[-1][-1] == "_" else "")
+    if whole and _is_word(tokens[-1][-1]):
+        body += r"(?!\w)"  # (the start is checked by the caller)
     return re.compile(body)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # (what re's \w matches)
 
 
 def _may_match(root: SgNode, rules: list[Rule]) -> list[Rule]:
@@ -324,11 +338,13 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     view = canonical_view(source, root, catalog.names) if respell else None
     if view is None:
         rules = active_rules(catalog, targets, original, wanted, among=candidates) if respell else candidates
-    else:
-        root = SgRoot(for_ast_grep(view.text), "python").root()
-        rules = active_rules(catalog, targets, Text(view.text), wanted, among=candidates)
+    else:  # (the view's names: at most the file's and those the respelling wrote)
+        words = original.words.union(*(NAME_RE.findall(text) for text in view.inserted))
+        rules = active_rules(catalog, targets, Text(view.text, words), wanted, among=candidates)
     if not rules:
         return []
+    if view is not None:
+        root = SgRoot(for_ast_grep(view.text), "python").root()
     file_facts: dict[str, bool] = {}
 
     def holds(condition: dict) -> bool:

@@ -213,6 +213,11 @@ class View:
         self.canonical = canonical  # the view's names -> modules, for spelling fixes back
         self._line_starts = line_starts(source)
 
+    @property
+    def inserted(self) -> list[str]:
+        """The texts the view has that the source lacks: the respelled names and the appended imports."""
+        return [span.text for span in self.spans] + [self.text[self.trailer_start:]]
+
     def span_at(self, offset: int) -> Span | None:
         """The respelled span that strictly contains ``offset`` (a view offset)."""
         i = bisect.bisect_right(self._starts, offset) - 1

@@ -27,6 +27,41 @@ def literals(regex: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
+def anchored_texts(regex: str) -> frozenset[str] | None:
+    r"""Texts one of which starts every match of a regex anchored at its start (``^``), whole: a node's text
+    begins there, and it ends there too where the regex ends (``$``) or the text ends with a dot. E.g.
+    ``^(flax\.)?nnx\.(state|pop)$`` -> {nnx.state, nnx.pop, flax.nnx.state, flax.nnx.pop}, ``^flax\.nn(\.|$)``
+    -> {flax.nn, flax.nn.}, ``^jax\.tree_\w+`` -> {jax.}. None if the regex is not anchored so."""
+    found: set[str] = set()
+    for alternative in _split(str(regex)) or [""]:
+        if not alternative.startswith("^"):
+            return None
+        texts, i = {""}, 1
+        while texts and i < len(alternative):
+            if alternative[i] == "$":
+                found |= texts
+                texts, i = set(), i + 1
+                continue
+            atom, i = _atom(alternative, i, ends=True)
+            quantifier = QUANT_RE.match(alternative, i)
+            if atom is None or quantifier and quantifier.group(0) not in ("?", "??") or \
+                    len(texts) * len(atom) > MAX_LITERALS:
+                break
+            i = quantifier.end() if quantifier else i
+            atom = atom | ({""} if quantifier else set())
+            if "$" in atom:  # `(\.|$)`
+                found |= texts
+            texts = {text + piece for text in texts for piece in atom if piece != "$"}
+        for text in texts:  # the regex goes on: keep each text up to its last dot
+            if "." not in text:
+                return None
+            found.add(text[: text.rindex(".") + 1])
+    return frozenset(found) if all(ANCHORED_RE.fullmatch(text) for text in found) else None
+
+
+ANCHORED_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\.?")  # a name or dotted names, maybe a dot after
+
+
 def _tokens(text: str, start: int = 0) -> Iterator[tuple[int, str, bool]]:
     """Each token of a regex from ``start``: an escape (``\\w``) or one character, and whether it lies in a ``[...]``
     class, its brackets included (``]`` right after ``[`` or ``[^`` is a member, not the end). Last comes
@@ -101,8 +136,9 @@ MAX_LITERALS = 16
 LITERAL_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-def _atom(text: str, i: int) -> tuple[set[str] | None, int]:
-    """The literal texts one atom of a regex can be (None: not a plain literal) and where the next atom starts."""
+def _atom(text: str, i: int, ends: bool = False) -> tuple[set[str] | None, int]:
+    """The literal texts one atom of a regex can be (None: not a plain literal) and where the next atom starts.
+    ``ends``: a group may hold ``$`` as an alternative (``(\\.|$)``), kept as the text "$"."""
     char = text[i]
     if char == "\\":
         escaped = text[i + 1 : i + 2]
@@ -117,8 +153,8 @@ def _atom(text: str, i: int) -> tuple[set[str] | None, int]:
             return None, len(text)
         inner = re.sub(r"^\?(:|P?<\w+>)", "", text[i + 1 : end])
         pieces = _split(inner)
-        literal = pieces is not None and all(_plain(p) is not None for p in pieces)
-        return ({_plain(p) for p in pieces} if literal else None), end + 1
+        literal = pieces is not None and all(_plain(p) is not None or ends and p == "$" for p in pieces)
+        return ({p if ends and p == "$" else _plain(p) for p in pieces} if literal else None), end + 1
     if char == "[":
         return None, next(j for j, token, in_class in _tokens(text, i) if not in_class or not token)
     return ({char} if char in LITERAL_CHARS else None), i + 1

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flake8_flax.regexes import literals
+from flake8_flax.regexes import literals, anchored_texts
 
 WORD_RE = re.compile(r"(?<![$\w])[A-Za-z_][A-Za-z0-9_]*")
 MEMBER_RE = re.compile(r"(?<=[A-Z0-9_])(\.[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?![\w$])")  # after a $VAR
+METAVAR_RE = re.compile(r"(?<!\$)\$([A-Z_][A-Z0-9_]*)")  # $X, not $$$X (a list may be empty)
 CHAIN_RE = re.compile(r"(?<![$\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w$])")
 # Words in nearly every Python file filter nothing; the package names filter only non-Flax code.
 KEYWORDS = {"self", "def", "class", "import", "from", "as", "return", "with", "lambda", "None", "True", "False",
@@ -44,9 +45,13 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
         found += [frozenset({w}) for w in WORD_RE.findall(pattern)]
         found += [frozenset({chain}) for chain in CHAIN_RE.findall(pattern)]  # `jax.experimental.pjit`
         found += [frozenset({member}) for member in MEMBER_RE.findall(pattern)]  # `.value` of `$X.value`
-    if "regex" in rule:  # a regex may find its text inside a longer word: marked `~`
-        required = literals(rule["regex"])
-        found.append(required and frozenset("~" + literal for literal in required))
+    if "regex" in rule:  # a regex may find its text inside a longer word: marked `~`, unless it must be whole
+        required = anchored_texts(rule["regex"])
+        if required is None:
+            required = literals(rule["regex"])
+            required = required and frozenset("~" + literal for literal in required)
+        found.append(required)
+    found.append(_import_from(rule))
     if "any" in rule:
         branches = [_best(_requirements(branch, utils, visiting=visiting)) for branch in rule["any"]]
         if all(branches):
@@ -55,8 +60,9 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
         found += _requirements(part, utils, visiting=visiting)
     for key in ("has", "inside", "precedes", "follows"):
         found += _requirements(rule.get(key), utils, visiting=visiting)
+    captured = _captured(rule) if constraints else set()
     for var, constraint in (constraints or {}).items():  # a constraint binds only where its variable is captured
-        if isinstance(pattern, str) and re.search(rf"(?<!\$)\${var}(?!\w)", pattern):
+        if var in captured:
             found += _requirements(constraint, utils, visiting=visiting)
     util = rule.get("matches")
     if isinstance(util, str) and util in utils and util not in visiting:  # (a utility may refer to itself)
@@ -64,12 +70,43 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
     return [words for words in found if words]
 
 
+def _captured(rule: Any) -> set[str]:
+    """The metavariables every match of ``rule`` captures: those of its patterns that must match (the rule's own,
+    those of ``all`` and of the positive relations, those of every branch of an ``any``), not under ``not``."""
+    if not isinstance(rule, dict):
+        return set()
+    pattern = rule.get("pattern")
+    if isinstance(pattern, dict):
+        pattern = pattern.get("context") if not pattern.get("selector") else None
+    found = set(METAVAR_RE.findall(pattern)) if isinstance(pattern, str) else set()
+    for part in [*rule.get("all", []), *(rule.get(key) for key in ("has", "inside", "precedes", "follows"))]:
+        found |= _captured(part)
+    if rule.get("any"):
+        found |= set.intersection(*(_captured(branch) for branch in rule["any"]))
+    return found
+
+
+def _import_from(rule: dict[str, Any]) -> frozenset[str] | None:
+    """``from jax import`` (as a literal of words: blanks between them) for the module name of an import statement
+    whose text is known (``^jax$``), or for such a statement."""
+    module = None
+    inside = rule.get("inside")
+    if isinstance(inside, dict) and inside.get("kind") == "import_from_statement" and \
+            inside.get("field") == "module_name" and "regex" in rule:
+        module = anchored_texts(rule["regex"])
+    elif rule.get("kind") == "import_from_statement":
+        for has in [rule.get("has"), *(part.get("has") for part in rule.get("all", []) if isinstance(part, dict))]:
+            if isinstance(has, dict) and has.get("field") == "module_name" and "regex" in has:
+                module = module or anchored_texts(has["regex"])
+    return module and frozenset(f"from {name}" if name.endswith(".") else f"from {name} import" for name in module)
+
+
 def _best(requirements: list[frozenset[str]]) -> frozenset[str] | None:
     return max(requirements, key=_strength) if requirements else None
 
 
 def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None,
-             keep: int = 3) -> tuple[frozenset[str], ...]:
+             keep: int = 5) -> tuple[frozenset[str], ...]:
     """The ``keep`` most selective requirements of ``rule`` (empty: no pre-filter). A file must hit every one
     of them, e.g. FLX401 needs ``nnx`` (its module condition) and ``value`` (its pattern ``$X.value``)."""
     unique = sorted(set(_requirements(rule, utils, constraints)), key=_strength, reverse=True)

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 from ast_grep_py import SgRoot
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aliases import as_alias, respelled
 from flake8_flax.catalog import bundled_rules_dir, bundled_utils_dir, load_catalog
-from flake8_flax.engine import _spaced, lint
+from flake8_flax.engine import Text, _spaced, lint
 from flake8_flax.names import canonical_view
-from flake8_flax.regexes import _cheap_regex, cheap_rule, cheapen, literals
+from flake8_flax.regexes import _cheap_regex, anchored_texts, cheap_rule, cheapen, literals
 
 
 def _sources(rules) -> list[str]:
@@ -116,6 +118,60 @@ def test_cheap_regexes_match_the_same_nodes():
         assert [n.range() for n in root.find_all(config)] == plain, (regex, _cheap_regex(regex))
         assert [n.range() for n in root.find_all(kind="identifier", **cheap_rule({"regex": regex}))] == [
             n.range() for n in root.find_all(kind="identifier", regex=regex)]
+
+
+@pytest.mark.parametrize("regex,texts", [
+    (r"^(flax\.)?nnx\.(state|pop)$", {"nnx.state", "nnx.pop", "flax.nnx.state", "flax.nnx.pop"}),
+    (r"^jax$", {"jax"}),
+    (r"^flax\.(deprecated\.)?nn(\.|$)", {"flax.nn", "flax.nn.", "flax.deprecated.nn", "flax.deprecated.nn."}),
+    (r"^jax\.tree(_util)?\.\w+$", {"jax.tree.", "jax.tree_util."}),  # kept up to the last dot
+    (r"^nnx\.[A-Z]\w*$", {"nnx."}),
+    (r"^a$|^b\.c$", {"a", "b.c"}),
+    (r"^a$|b", None),  # one alternative is not anchored
+    (r"^jax", None),  # a name that may go on (`jaxlib`)
+    (r"^a+$", None),
+    (r"^x\($", None),
+])
+def test_anchored_texts(regex, texts):
+    assert anchored_texts(regex) == (None if texts is None else frozenset(texts))
+
+
+def test_anchored_texts_start_every_match_of_the_catalog_regexes():
+    """A text a regex matches starts with one of its anchored texts, and that text ends there, or at a dot."""
+    texts = {t for code in CODES for source in _sources(CODES[code])[:4] for t in re.split(r"[\s(),=:\[\]]+", source)}
+    checked = 0
+    for regex in _raw_regexes():
+        anchored = anchored_texts(regex)
+        if anchored is None:
+            continue
+        compiled = re.compile(regex)
+        for text in texts:
+            if compiled.search(text):
+                checked += 1
+                assert any(text.startswith(a) and (a.endswith(".") or text[len(a):len(a) + 1] in ("", ".", "("))
+                           for a in anchored), (regex, text)
+    assert checked > 100
+
+
+@given(st.lists(st.sampled_from(["jax", "nnx", "x", "1", "é", "_", ".", "(", " ", "\n", "\r", "\\\n", "#c.\n",
+                                 "# jax .nnx\n", "'#'"]), max_size=14),
+       st.sampled_from(["jax.nnx", ".nnx", "nnx(", "jax.nnx.x", "x.jax"]), st.booleans())
+def test_has_literal_reads_python_tokens(pieces, literal, whole):
+    """``Text.has_literal`` is the literal with any blanks, continuations or comments between its tokens, not
+    inside a longer name where ``whole`` (the reference: one regex with a look-behind)."""
+    text = "".join(pieces)
+    starts_with_name = literal[0].isalnum() or literal[0] == "_"
+    reference = re.compile(("(?<!\\w)" if whole and starts_with_name else "") + _spaced(literal, whole).pattern)
+    assert Text(text).has_literal(literal, whole) == bool(reference.search(text))
+
+
+def test_triggers_read_imports_and_constrained_metavariables(catalog):
+    """What makes the pre-filter selective where the rules' words are everyday words: ``from jax import`` for
+    a rule on an import's module name, and the constraint of a metavariable captured by an inner pattern
+    (FLX307's ``isinstance($X, $T)`` with ``T: nnx.Variable...``)."""
+    triggers = {rule.id: rule.triggers for rule in catalog.rules}
+    assert frozenset({"from jax import"}) in triggers["flx605-jax-tree-aliases-import"]
+    assert any("nnx.Variable" in group for group in triggers["flx307-isinstance-variable-mutable-attribute"])
 
 
 def test_a_dotted_literal_may_be_spread_over_lines():
