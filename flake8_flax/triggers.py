@@ -3,6 +3,7 @@ sets, so its tree pass is skipped. The words are derived from the rule itself, n
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -11,19 +12,21 @@ from flake8_flax.regexes import literals, anchored_texts
 WORD_RE = re.compile(r"(?<![$\w])[A-Za-z_][A-Za-z0-9_]*")
 MEMBER_RE = re.compile(r"(?<=[A-Z0-9_])(\.[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?![\w$])")  # after a $VAR
 METAVAR_RE = re.compile(r"(?<!\$)\$([A-Z_][A-Z0-9_]*)")  # $X, not $$$X (a list may be empty)
+FROM_RE = re.compile(r"^\s*from\s+([A-Za-z_][\w.]*)\s+import\b")  # a pattern that is an import statement
 CHAIN_RE = re.compile(r"(?<![$\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w$])")
 # Words in nearly every Python file filter nothing; the package names filter only non-Flax code.
 KEYWORDS = {"self", "def", "class", "import", "from", "as", "return", "with", "lambda", "None", "True", "False",
             "isinstance", "call", "value", "update", "init", "map", "tree"}
-PACKAGES = {"jax", "flax", "nn"}
+PACKAGES = {"jax", "flax", "nn", "nnx", "linen", "experimental", "deprecated"}
+BRANCH_SETS = 2  # the sets taken from each branch of an `any` (their product is what the `any` requires)
 
 
 def _strength(words: frozenset[str]) -> tuple[int, int]:
-    """Higher is more selective: judged by the weakest word (keywords, then package names, then by length),
-    then by fewer words."""
-    def weight(word: str) -> int:
-        word = word.lstrip("~")
-        return 0 if word in KEYWORDS else 1 if word in PACKAGES or not word.strip(".") else 1 + len(word)
+    """Higher is more selective: judged by the weakest word (keywords, then package names, then by length; a
+    literal by the sum of its names: ``from flax import`` more than ``flax``), then by fewer words."""
+    def weight(literal: str) -> int:
+        names = WORD_RE.findall(literal.lstrip("~"))
+        return sum(0 if name in KEYWORDS else 1 if name in PACKAGES else 1 + len(name) for name in names) or 1
 
     return min(weight(w) for w in words), -len(words)
 
@@ -45,6 +48,7 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
         found += [frozenset({w}) for w in WORD_RE.findall(pattern)]
         found += [frozenset({chain}) for chain in CHAIN_RE.findall(pattern)]  # `jax.experimental.pjit`
         found += [frozenset({member}) for member in MEMBER_RE.findall(pattern)]  # `.value` of `$X.value`
+        found += [frozenset({f"from {module} import"}) for module in FROM_RE.findall(pattern)]
     if "regex" in rule:  # a regex may find its text inside a longer word: marked `~`, unless it must be whole
         required = anchored_texts(rule["regex"])
         if required is None:
@@ -52,10 +56,10 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
             required = required and frozenset("~" + literal for literal in required)
         found.append(required)
     found.append(_import_from(rule))
-    if "any" in rule:
-        branches = [_best(_requirements(branch, utils, visiting=visiting)) for branch in rule["any"]]
-        if all(branches):
-            found.append(frozenset().union(*branches))
+    if "any" in rule:  # one set from each branch: (a and b) or (c and d) needs a or c, a or d, b or c, b or d
+        branches = [_strongest(_requirements(branch, utils, visiting=visiting), BRANCH_SETS) for branch in rule["any"]]
+        if all(branches) and len(rule["any"]) <= 8:
+            found += {frozenset().union(*choice) for choice in itertools.product(*branches)}
     for part in rule.get("all", []):
         found += _requirements(part, utils, visiting=visiting)
     for key in ("has", "inside", "precedes", "follows"):
@@ -101,13 +105,13 @@ def _import_from(rule: dict[str, Any]) -> frozenset[str] | None:
     return module and frozenset(f"from {name}" if name.endswith(".") else f"from {name} import" for name in module)
 
 
-def _best(requirements: list[frozenset[str]]) -> frozenset[str] | None:
-    return max(requirements, key=_strength) if requirements else None
+def _strongest(requirements: list[frozenset[str]], count: int) -> list[frozenset[str]]:
+    return sorted(set(requirements), key=_strength, reverse=True)[:count]
 
 
 def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None,
-             keep: int = 5) -> tuple[frozenset[str], ...]:
+             keep: int = 10) -> tuple[frozenset[str], ...]:
     """The ``keep`` most selective requirements of ``rule`` (empty: no pre-filter). A file must hit every one
     of them, e.g. FLX401 needs ``nnx`` (its module condition) and ``value`` (its pattern ``$X.value``)."""
-    unique = sorted(set(_requirements(rule, utils, constraints)), key=_strength, reverse=True)
-    return tuple(sorted(unique[:keep], key=len))  # the engine looks at the smallest sets first: fewer lookups
+    unique = _strongest(_requirements(rule, utils, constraints), keep)
+    return tuple(sorted(unique, key=len))  # the engine looks at the smallest sets first: fewer lookups
