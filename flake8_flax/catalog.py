@@ -8,10 +8,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flake8_flax import cache
 from flake8_flax.names import Names
+
+if TYPE_CHECKING:
+    from flake8_flax.triggers import Trigger
 
 PACKAGE_DATA = Path(__file__).parent  # an installed wheel holds rules/ and rule-utils/ here
 SOURCE_DATA = Path(__file__).resolve().parent.parent  # a source checkout / editable install
@@ -66,7 +69,7 @@ class Rule:
     config: dict[str, Any]  # what ast-grep-py's find_all receives: rule, constraints, utils, transform
     fix: str | None
     meta: dict[str, Any] = field(repr=False)
-    triggers: tuple[frozenset[str], ...] = ()  # each set needs one of its words in the file
+    triggers: tuple[Trigger, ...] = ()  # each needs one of its words in the file (see triggers.py)
     index: int = 0  # position of the document in its file; later documents inherit the first's metadata
     file_conditions: tuple[dict[str, Any], ...] = ()  # module-level parts of the rule, checked once per file
     probe: dict[str, Any] | None = None  # the rule with its local utils renamed apart, for the combined pass

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from flake8_flax.catalog import Catalog, Rule
 from flake8_flax.comments import for_ast_grep
-from flake8_flax.names import View, canonical_view
+from flake8_flax.names import NAME_RE, View, canonical_view
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
 
 INDENT_RE = re.compile(r"[ \t]*")
 WORD_RE = re.compile(r"\w+")
-NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 
 
@@ -247,16 +246,14 @@ def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: 
 
     rules = plan.rules if among is None else among
     return [rule for rule in rules if all(not names.isdisjoint(present) or any(hit(trigger) for trigger in others)
-                                          for names, others in plan.groups[rule.id])]
+                                          for names, others in rule.triggers)]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The rules that apply to the targeted versions, with their trigger groups split into plain names (looked
-    up all at once, as one set intersection per file) and the rest."""
+    """The rules that apply to the targeted versions, and every plain name of their triggers."""
 
     rules: tuple[Rule, ...]
-    groups: dict[str, tuple[tuple[frozenset[str], tuple[str, ...]], ...]]
     names: frozenset[str]
 
 
@@ -271,12 +268,8 @@ def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]], wanted: Callabl
         if len(_PLANS) > 64:
             _PLANS.clear()
         rules = tuple(rule for rule in catalog.rules if (wanted is None or wanted(rule)) and rule.applies_to(targets))
-        groups = {rule.id: tuple(sorted(((frozenset(t for t in group if t.isidentifier()),
-                                          tuple(t for t in group if not t.isidentifier())) for group in rule.triggers),
-                                        key=lambda group: len(group[1])))  # set lookups first, then the rest
-                  for rule in catalog.rules}
-        names = frozenset().union(*(plain for rule_groups in groups.values() for plain, _ in rule_groups))
-        hit = _PLANS[key] = (catalog, Plan(rules, groups, names))
+        names = frozenset().union(*(names for rule in rules for names, _ in rule.triggers))
+        hit = _PLANS[key] = (catalog, Plan(rules, names))
     return hit[1]
 
 
@@ -327,7 +320,7 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
     candidates = active_rules(catalog, targets, original, wanted, hidden)
     if not candidates:
         return []
-    respell = catalog.names.may_respell(source)
+    respell = catalog.names.may_respell(source, original.words)
     if not respell:  # the rules see the file as it is: judge the literals now, maybe without parsing at all
         candidates = active_rules(catalog, targets, original, wanted, among=candidates)
         if not candidates:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 IMPORTS = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
 CLASSES = {"rule": {"kind": "class_definition"}}
 ASSIGNED_RE = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the engine's pre-filter reads a file's names
 DOTTED_RE = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)(?!\w)(?!\s*=[^=])")
 # An identifier in these places is not a reference to a binding: (parent kind, the field it fills, or None: any).
 NOT_REFERENCES = {("attribute", "attribute"), ("keyword_argument", "name"), ("function_definition", "name"),
@@ -72,31 +73,33 @@ class Names:
         module = self.module_of(qualified)
         return None if module is None else self.modules[module][0] + qualified[len(module):]
 
-    def may_respell(self, source: str) -> bool:
+    def may_respell(self, source: str, words: set[str] | None = None) -> bool:
         """False only where ``canonical_view`` is sure to find nothing to respell: no import binds a module of
         the table under another name or one of its members, and no full path runs through one (a text search,
-        before any parse; per package, only in files that name the package)."""
-        return any(root in source and any(p.search(source) for p in patterns)
-                   for root, patterns in self._respellings.items())
+        before any parse, only for the modules whose names are all ``words`` of the file)."""
+        words = set(NAME_RE.findall(source)) if words is None else words
+        return any(parts <= words and any(re.compile(p).search(source) for p in patterns)
+                   for parts, patterns in self._respellings)
 
     @functools.cached_property
-    def _respellings(self) -> dict[str, list[re.Pattern[str]]]:
-        """Per package, what respelling needs in the text. Each starts with a literal (Python's re then skips
-        ahead fast) and may match more than it must."""
+    def _respellings(self) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+        """Per module, its names and what respelling it needs in the text (regexes compiled when first needed,
+        re keeps them). Each starts with a literal (Python's re then skips ahead fast) and may match more than
+        it must."""
         blank = r"[\s\\]"  # Python's blanks between tokens, line continuations included
         spaced = (lambda path: rf"{blank}*\.{blank}*".join(map(re.escape, path.split("."))))  # noqa: E731
-        found: dict[str, list[str]] = {}
+        found = []
         for module in sorted({*self.modules, *self.equivalents, *self.equivalents.values()}):
             name = self.modules.get(module, (None,))[0]
             keep = rf"(?!{re.escape(name)}\b)" if name else ""
-            patterns = found.setdefault(module.split(".")[0], [])
             if "." not in module:  # a package: only `import jax as j` respells it
-                patterns.append(rf"import\b[^\n;]*\b{re.escape(module)}{blank}+as{blank}+{keep}")
+                found.append((frozenset({module}), (rf"import\b[^\n;]*\b{re.escape(module)}{blank}+as{blank}+{keep}",)))
                 continue
             parent, leaf = module.rsplit(".", 1)
-            patterns += [rf"{spaced(module)}{blank}*(?:\.|import\b|as{blank}+{keep})",  # paths, members, aliases
-                         rf"from{blank}+{spaced(parent)}{blank}+import{blank}+(?:\([^)]*|[^\n]*)\b{re.escape(leaf)}\b"]
-        return {root: [re.compile(p) for p in patterns] for root, patterns in found.items()}
+            found.append((frozenset(module.split(".")), (
+                rf"{spaced(module)}{blank}*(?:\.|import\b|as{blank}+{keep})",  # paths, members, aliases
+                rf"from{blank}+{spaced(parent)}{blank}+import{blank}+(?:\([^)]*|[^\n]*)\b{re.escape(leaf)}\b")))
+        return found
 
     def hidden_words(self, source: str) -> list[str]:
         """Words a respelling may add to ``source``: the rules' names of the modules whose package it mentions."""

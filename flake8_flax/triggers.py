@@ -109,9 +109,16 @@ def _strongest(requirements: list[frozenset[str]], count: int) -> list[frozenset
     return sorted(set(requirements), key=_strength, reverse=True)[:count]
 
 
+Trigger = tuple[frozenset[str], tuple[str, ...]]  # one required set: its plain names, then its other words
+
+
 def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None,
-             keep: int = 10) -> tuple[frozenset[str], ...]:
+             keep: int = 10) -> tuple[Trigger, ...]:
     """The ``keep`` most selective requirements of ``rule`` (empty: no pre-filter). A file must hit every one
-    of them, e.g. FLX401 needs ``nnx`` (its module condition) and ``value`` (its pattern ``$X.value``)."""
+    of them, e.g. FLX401 needs ``nnx`` (its module condition) and ``value`` (its pattern ``$X.value``). Each is
+    split into plain names (the engine looks them up all at once, as a set intersection) and the rest (literals,
+    parts of words); those with fewer of the rest come first."""
     unique = _strongest(_requirements(rule, utils, constraints), keep)
-    return tuple(sorted(unique, key=len))  # the engine looks at the smallest sets first: fewer lookups
+    split = [(frozenset(w for w in words if w.isidentifier()), tuple(sorted(w for w in words if not w.isidentifier())))
+             for words in unique]
+    return tuple(sorted(split, key=lambda trigger: (len(trigger[1]), len(trigger[0]))))
