@@ -242,10 +242,13 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
     from flake8_flax.regexes import cheap_rule, cheapen  # (building only: a cached catalog needs neither)
     from flake8_flax.triggers import triggers
 
-    probe = None if "constraints" in doc else _probe(doc["id"], residual, config["utils"], set(local))
+    refs = set()  # ast-grep compiles every utility it is given, on every call: only those the rest still uses
+    _referenced_utils([residual, doc.get("constraints")], refs)
+    kept = {name: body for name, body in config["utils"].items() if name in _closure(refs, config["utils"])}
+    probe = None if "constraints" in doc else _probe(doc["id"], residual, kept, set(local))
     return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),
                 note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""),
-                config=cheapen({**config, "rule": residual}), probe=probe and cheapen(probe),
+                config=cheapen({**config, "rule": residual, "utils": kept}), probe=probe and cheapen(probe),
                 file_conditions=tuple(cheap_rule(condition) for condition in file_conditions),
                 fix=doc.get("fix"), meta=meta,
                 triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")))
