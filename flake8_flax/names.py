@@ -102,8 +102,10 @@ class Names:
         return found
 
     def hidden_words(self, source: str) -> list[str]:
-        """Words a respelling may add to ``source``: the rules' names of the modules whose package it mentions."""
-        return [name for module, (name, _) in self.modules.items() if module.split(".")[0] in source]
+        """Words a respelling may add to ``source``: the rules' names of the modules whose package it mentions, and
+        the words of the imports the view appends for them (``import flax.nn as nn``)."""
+        return [word for module, (name, statement) in self.modules.items() if module.split(".")[0] in source
+                for word in (name, *NAME_RE.findall(statement))]
 
 
 @dataclass(frozen=True)

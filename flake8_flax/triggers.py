@@ -106,7 +106,8 @@ def _import_from(rule: dict[str, Any]) -> frozenset[str] | None:
 
 
 def _strongest(requirements: list[frozenset[str]], count: int) -> list[frozenset[str]]:
-    return sorted(set(requirements), key=_strength, reverse=True)[:count]
+    """The ``count`` most selective sets, leaving out those of keywords only (in every file: they filter nothing)."""
+    return sorted((words for words in set(requirements) if _strength(words)[0]), key=_strength, reverse=True)[:count]
 
 
 Trigger = tuple[frozenset[str], tuple[str, ...]]  # one required set: its plain names, then its other words
