@@ -248,14 +248,13 @@ def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: 
         chosen = set(plan.unkeyed).union(*(plan.keyed[name] for name in present if name in plan.keyed))
         among = [plan.rules[i] for i in sorted(chosen)]  # (in the catalog's order)
     return [rule for rule in among if all(not names.isdisjoint(present) or any(hit(trigger) for trigger in others)
-                                          for names, others in rule.triggers)]
+                                          for names, others, _ in rule.triggers)]
 
 
 @dataclass(frozen=True)
 class Plan:
     """The rules that apply to the targeted versions, the names the pre-filter looks up, and an index: for each
-    name, the rules whose key (the names of their smallest trigger set without parts of words: its plain names and
-    a name of each literal) holds it; ``unkeyed``, those without one."""
+    name, the rules whose smallest trigger key (see triggers.py) holds it; ``unkeyed``, those without one."""
 
     rules: tuple[Rule, ...]
     names: frozenset[str]
@@ -277,21 +276,14 @@ def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]], wanted: Callabl
         keyed: dict[str, list[int]] = {}
         unkeyed = []
         for i, rule in enumerate(rules):
-            keys = [names | {_key_word(other) for other in others} for names, others in rule.triggers
-                    if not any(other[0] == "~" for other in others)]  # (a literal needs each of its names)
+            keys = [key for _, _, key in rule.triggers if key is not None]
             for name in min(keys, key=len) if keys else ():
                 keyed.setdefault(name, []).append(i)
             if not keys:
                 unkeyed.append(i)
-        names = frozenset(keyed).union(*(names for rule in rules for names, _ in rule.triggers))
+        names = frozenset(keyed).union(*(names for rule in rules for names, _, _ in rule.triggers))
         hit = _PLANS[key] = (catalog, Plan(rules, names, {k: tuple(v) for k, v in keyed.items()}, tuple(unkeyed)))
     return hit[1]
-
-
-def _key_word(literal: str) -> str:
-    """The name of a literal that the fewest files hold, as a guess: ``pjit`` of ``jax.experimental.pjit``,
-    ``flax`` of ``from flax import``."""
-    return max(_words(literal), key=lambda word: (word not in ("from", "import"), len(word)))
 
 
 @functools.lru_cache(maxsize=None)

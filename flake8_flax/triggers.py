@@ -110,16 +110,26 @@ def _strongest(requirements: list[frozenset[str]], count: int) -> list[frozenset
     return sorted((words for words in set(requirements) if _strength(words)[0]), key=_strength, reverse=True)[:count]
 
 
-Trigger = tuple[frozenset[str], tuple[str, ...]]  # one required set: its plain names, then its other words
+# One required set of words: its plain names, its other words (literals, parts of words), and its key (its names
+# and one name of each literal, all of which a file hitting the set holds; None with a part of a word).
+Trigger = tuple[frozenset[str], tuple[str, ...], "frozenset[str] | None"]
 
 
 def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | None = None,
              keep: int = 10) -> tuple[Trigger, ...]:
     """The ``keep`` most selective requirements of ``rule`` (empty: no pre-filter). A file must hit every one
-    of them, e.g. FLX401 needs ``nnx`` (its module condition) and ``value`` (its pattern ``$X.value``). Each is
-    split into plain names (the engine looks them up all at once, as a set intersection) and the rest (literals,
-    parts of words); those with fewer of the rest come first."""
-    unique = _strongest(_requirements(rule, utils, constraints), keep)
-    split = [(frozenset(w for w in words if w.isidentifier()), tuple(sorted(w for w in words if not w.isidentifier())))
-             for words in unique]
-    return tuple(sorted(split, key=lambda trigger: (len(trigger[1]), len(trigger[0]))))
+    of them, e.g. FLX401 needs ``nnx`` (its module condition) and ``value`` (its pattern ``$X.value``). Those with
+    fewer other words come first (the engine looks plain names up all at once, as a set intersection)."""
+    found = []
+    for words in _strongest(_requirements(rule, utils, constraints), keep):
+        names = frozenset(w for w in words if w.isidentifier())
+        others = tuple(sorted(w for w in words if not w.isidentifier()))
+        key = None if any(w[0] == "~" for w in others) else names | {_key_word(w) for w in others}
+        found.append((names, others, key))
+    return tuple(sorted(found, key=lambda trigger: (len(trigger[1]), len(trigger[0]))))
+
+
+def _key_word(literal: str) -> str:
+    """The name of a literal that the fewest files hold, as a guess: ``pjit`` of ``jax.experimental.pjit``,
+    ``flax`` of ``from flax import``."""
+    return max(re.findall(r"\w+", literal), key=lambda word: (word not in ("from", "import"), len(word)))
