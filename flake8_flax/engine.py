@@ -212,8 +212,15 @@ class Text:
         found = self._literal.get(key)
         if found is None:
             text = self.text
-            after_word = whole and (literal[0].isalnum() or literal[0] == "_")  # (checked here: a look-behind
-            found = self._literal[key] = any(  # would keep re from skipping ahead to the literal's first token)
+            after_word = whole and _is_word(literal[0])  # (checked here: a look-behind would keep re from
+            before_word = whole and _is_word(literal[-1])  # skipping ahead to the literal's first token)
+            start = text.find(literal)  # as written, most often: no regex to compile
+            while start >= 0 and not found:
+                end = start + len(literal)
+                found = not (after_word and start and _is_word(text[start - 1]) or
+                             before_word and end < len(text) and _is_word(text[end]))
+                start = text.find(literal, start + 1)
+            found = self._literal[key] = found or any(
                 not (after_word and match.start() and _is_word(text[match.start() - 1]))
                 for match in _spaced(literal, whole).finditer(text))
         return found
