@@ -14,10 +14,12 @@ MEMBER_RE = re.compile(r"(?<=[A-Z0-9_])(\.[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?![\w
 METAVAR_RE = re.compile(r"(?<!\$)\$([A-Z_][A-Z0-9_]*)")  # $X, not $$$X (a list may be empty)
 FROM_RE = re.compile(r"^\s*from\s+([A-Za-z_][\w.]*)\s+import\b")  # a pattern that is an import statement
 CHAIN_RE = re.compile(r"(?<![$\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w$])")
-# Words in nearly every Python file filter nothing; the package names filter only non-Flax code.
+# Words in nearly every Python file filter nothing; package names filter only other code: Flax's own names
+# (FLAX) keep out JAX code, which the others (PACKAGES: jax.nn, torch.nn, jax.experimental) do not.
 KEYWORDS = {"self", "def", "class", "import", "from", "as", "return", "with", "lambda", "None", "True", "False",
             "isinstance", "call", "value", "update", "init", "map", "tree"}
-PACKAGES = {"jax", "flax", "nn", "nnx", "linen", "experimental", "deprecated"}
+PACKAGES = {"jax", "nn", "experimental", "deprecated"}
+FLAX = {"flax", "nnx", "linen"}
 BRANCH_SETS = 2  # the sets taken from each branch of an `any` (their product is what the `any` requires)
 
 
@@ -25,8 +27,9 @@ def _strength(words: frozenset[str]) -> tuple[int, int]:
     """Higher is more selective: judged by the weakest word (keywords, then package names, then by length; a
     literal by the sum of its names: ``from flax import`` more than ``flax``), then by fewer words."""
     def weight(literal: str) -> int:
-        names = WORD_RE.findall(literal.lstrip("~"))
-        return sum(0 if name in KEYWORDS else 1 if name in PACKAGES else 1 + len(name) for name in names) or 1
+        names = WORD_RE.findall(literal.lstrip("~")) or ["nn"]  # (`~1`: weak as a package name)
+        return sum(0 if name in KEYWORDS else 1 if name in PACKAGES else 2 if name in FLAX else 1 + len(name)
+                   for name in names)
 
     return min(weight(w) for w in words), -len(words)
 
