@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from aliases import as_alias, respelled
 from flake8_flax.catalog import bundled_rules_dir, bundled_utils_dir, load_catalog
-from flake8_flax.engine import Text, _spaced, lint
+from flake8_flax.engine import Text, _spaced, active_rules, lint
 from flake8_flax.names import canonical_view
 from flake8_flax.regexes import _cheap_regex, anchored_texts, cheap_rule, cheapen, literals
 
@@ -172,6 +172,23 @@ def test_triggers_read_imports_and_constrained_metavariables(catalog):
     triggers = {rule.id: rule.triggers for rule in catalog.rules}
     assert (frozenset(), ("from jax import",), frozenset({"jax"})) in triggers["flx605-jax-tree-aliases-import"]
     assert any("nnx.Variable" in others for _, others, _ in triggers["flx307-isinstance-variable-mutable-attribute"])
+
+
+def test_no_flax_rule_reaches_jax_code(catalog):
+    """A file that never names flax cannot use it: the pre-filter keeps every Flax rule (and so the parse) out of
+    the installed JAX package. The selectivity the trigger weights are for: a regression here costs CI time."""
+    import jax
+
+    sources = [path.read_text(encoding="utf-8") for path in Path(jax.__file__).parent.rglob("*.py")]
+    sources = [text for text in sources if "flax" not in text]
+    assert len(sources) > 300
+    flax_rules = [rule for rule in catalog.rules if rule.meta["package"] == "flax"]
+    assert len(flax_rules) > 100
+    assert [(rule.id, text[:80]) for text in sources
+            for rule in active_rules(catalog, catalog.newest, text, among=flax_rules)] == []
+    # (and the same check finds them where the file is Flax code)
+    assert active_rules(catalog, catalog.newest, "from flax import nnx\nopt = nnx.Optimizer(m, tx)\n",
+                        among=flax_rules)
 
 
 def test_a_dotted_literal_may_be_spread_over_lines():
