@@ -104,8 +104,14 @@ class Names:
     def hidden_words(self, source: str) -> list[str]:
         """Words a respelling may add to ``source``: the rules' names of the modules whose package it mentions, and
         the words of the imports the view appends for them (``import flax.nn as nn``)."""
-        return [word for module, (name, statement) in self.modules.items() if module.split(".")[0] in source
-                for word in (name, *NAME_RE.findall(statement))]
+        return [word for package, words in self._hidden.items() if package in source for word in words]
+
+    @functools.cached_property
+    def _hidden(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for module, (name, statement) in self.modules.items():
+            found.setdefault(module.split(".")[0], []).extend([name, *NAME_RE.findall(statement)])
+        return found
 
 
 @dataclass(frozen=True)
