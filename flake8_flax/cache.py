@@ -31,15 +31,23 @@ def cache_dir() -> Path:
 
 def fingerprint(directories: list[Path]) -> str:
     """Every file the catalog is built from, with its size and modification time (raises OSError)."""
-    here = Path(__file__).parent
-    files = sorted(here.glob("*.py")) + sorted(here.glob("*.yml"))
-    for directory in directories:
-        files += sorted(directory.rglob("*.yml"))
     lines = [sys.version, __version__]
-    for path in files:
-        stat = path.stat()
-        lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    _stat_lines(str(Path(__file__).parent), (".py", ".yml"), False, lines)
+    for directory in directories:
+        _stat_lines(str(directory), (".yml",), True, lines)
     return "\n".join(lines)
+
+
+def _stat_lines(directory: str, suffixes: tuple[str, ...], deep: bool, lines: list[str]) -> None:
+    """``path, size, mtime`` of the files with those suffixes, sorted (os.scandir: the start-up of every run)."""
+    with os.scandir(directory) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        if deep and entry.is_dir():
+            _stat_lines(entry.path, suffixes, deep, lines)
+        elif entry.name.endswith(suffixes) and entry.is_file():
+            stat = entry.stat()
+            lines.append(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}")
 
 
 def _path(kind: str, key: str) -> Path:
