@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flake8_flax.catalog import Catalog, Rule
 from flake8_flax.comments import for_ast_grep
@@ -21,8 +21,7 @@ WORD_RE = re.compile(r"\w+")
 METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace ``source[start:end]`` (character offsets) with ``text``."""
 
     start: int
@@ -258,8 +257,7 @@ def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: 
                                           for names, others, _ in rule.triggers)]
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """The rules that apply to the targeted versions, the names the pre-filter looks up, and an index: for each
     name, the rules whose smallest trigger key (see triggers.py) holds it; ``unkeyed``, those without one."""
 

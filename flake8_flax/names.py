@@ -13,7 +13,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flake8_flax.comments import line_starts
 
@@ -114,8 +114,7 @@ class Names:
         return found
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     qualified: str
     statement: tuple[int, int]  # the import statement (character range) that binds it; (-1, -1) for others
 
@@ -182,8 +181,7 @@ def _assigned_names(source: str) -> frozenset[str]:
     return frozenset(ASSIGNED_RE.findall(source))  # (one search per file, not one compiled regex per name)
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """One respelled piece: ``source[start:end]`` reads ``text`` in the view, at ``view_start``."""
 
     start: int
