@@ -18,6 +18,7 @@ CHAIN_RE = re.compile(r"(?<![$\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w$])")
 # (FLAX) keep out JAX code, which the others (PACKAGES: jax.nn, torch.nn, jax.experimental) do not.
 KEYWORDS = {"self", "def", "class", "import", "from", "as", "return", "with", "lambda", "None", "True", "False",
             "isinstance", "call", "value", "update", "init", "map", "tree"}
+GLUE = {"from", "import", "as"}  # the keywords of a literal (`from flax import`) that say nothing about it
 PACKAGES = {"jax", "nn", "experimental", "deprecated"}
 FLAX = {"flax", "nnx", "linen"}
 BRANCH_SETS = 2  # the sets taken from each branch of an `any` (their product is what the `any` requires)
@@ -28,7 +29,8 @@ def _strength(words: frozenset[str]) -> tuple[int, int]:
     literal by the sum of its names: ``from flax import`` more than ``flax``), then by fewer words."""
     def weight(literal: str) -> int:
         names = WORD_RE.findall(literal.lstrip("~")) or ["nn"]  # (`~1`: weak as a package name)
-        return sum(0 if name in KEYWORDS else 1 if name in PACKAGES else 2 if name in FLAX else 1 + len(name)
+        common = KEYWORDS if literal.isidentifier() else GLUE  # (`.value` is rarer than `value`)
+        return sum(0 if name in common else 1 if name in PACKAGES else 2 if name in FLAX else 1 + len(name)
                    for name in names)
 
     return min(weight(w) for w in words), -len(words)
