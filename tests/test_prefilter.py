@@ -172,6 +172,11 @@ def test_triggers_read_imports_and_constrained_metavariables(catalog):
     triggers = {rule.id: rule.triggers for rule in catalog.rules}
     assert (frozenset(), ("from jax import",), frozenset({"jax"})) in triggers["flx605-jax-tree-aliases-import"]
     assert any("nnx.Variable" in others for _, others, _ in triggers["flx307-isinstance-variable-mutable-attribute"])
+    # a member of a keyword's name is selective where the bare word is not: FLX401 needs `.value`, not `value`
+    module = "from flax import nnx\n\nclass M(nnx.Module):\n    def __init__(self):\n        self.v = nnx.Variable(0)\n"
+    active = {rule.code for rule in active_rules(catalog, catalog.newest, module + "value = 1\n")}
+    assert "FLX401" not in active
+    assert "FLX401" in {rule.code for rule in active_rules(catalog, catalog.newest, module + "print(m.v.value)\n")}
 
 
 def test_no_flax_rule_reaches_jax_code(catalog):
