@@ -250,7 +250,7 @@ def active_rules(catalog: Catalog, targets: dict[str, tuple[int, ...]], source: 
             found = known[trigger] = found and (parts is None or loose or text.has_literal(body, whole=not partial))
         return found
 
-    if among is None:  # only the rules one of whose plain-name sets the file hits, or that have none
+    if among is None:  # only the rules with a name of their key in the file, or without a key
         chosen = set(plan.unkeyed).union(*(plan.keyed[name] for name in present if name in plan.keyed))
         among = [plan.rules[i] for i in sorted(chosen)]  # (in the catalog's order)
     return [rule for rule in among if all(not names.isdisjoint(present) or any(hit(trigger) for trigger in others)
