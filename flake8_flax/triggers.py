@@ -46,10 +46,8 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
     if not isinstance(rule, dict):
         return []
     found: list[frozenset[str] | None] = []
-    pattern = rule.get("pattern")
-    if isinstance(pattern, dict):  # a selector matches part of the context: the rest need not be in the file
-        pattern = None if pattern.get("selector") else pattern.get("context")
-    if isinstance(pattern, str):
+    pattern = _pattern_text(rule)
+    if pattern is not None:
         found += [frozenset({w}) for w in WORD_RE.findall(pattern)]
         found += [frozenset({chain}) for chain in CHAIN_RE.findall(pattern)]  # `jax.experimental.pjit`
         found += [frozenset({member}) for member in MEMBER_RE.findall(pattern)]  # `.value` of `$X.value`
@@ -79,15 +77,21 @@ def _requirements(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] 
     return [words for words in found if words]
 
 
+def _pattern_text(rule: dict[str, Any]) -> str | None:
+    """The text of the rule's pattern that every match holds: none for a selector, which matches part of it."""
+    pattern = rule.get("pattern")
+    if isinstance(pattern, dict):
+        pattern = None if pattern.get("selector") else pattern.get("context")
+    return pattern if isinstance(pattern, str) else None
+
+
 def _captured(rule: Any) -> set[str]:
     """The metavariables every match of ``rule`` captures: those of its patterns that must match (the rule's own,
     those of ``all`` and of the positive relations, those of every branch of an ``any``), not under ``not``."""
     if not isinstance(rule, dict):
         return set()
-    pattern = rule.get("pattern")
-    if isinstance(pattern, dict):
-        pattern = pattern.get("context") if not pattern.get("selector") else None
-    found = set(METAVAR_RE.findall(pattern)) if isinstance(pattern, str) else set()
+    pattern = _pattern_text(rule)
+    found = set(METAVAR_RE.findall(pattern)) if pattern is not None else set()
     for part in [*rule.get("all", []), *(rule.get(key) for key in ("has", "inside", "precedes", "follows"))]:
         found |= _captured(part)
     if rule.get("any"):
@@ -137,4 +141,4 @@ def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | Non
 def _key_word(literal: str) -> str:
     """The name of a literal that the fewest files hold, as a guess: ``pjit`` of ``jax.experimental.pjit``,
     ``flax`` of ``from flax import``."""
-    return max(re.findall(r"\w+", literal), key=lambda word: (word not in ("from", "import"), len(word)))
+    return max(re.findall(r"\w+", literal), key=lambda word: (word not in GLUE, len(word)))
