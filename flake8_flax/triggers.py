@@ -115,8 +115,11 @@ def _import_from(rule: dict[str, Any]) -> frozenset[str] | None:
 
 
 def _strongest(requirements: list[frozenset[str]], count: int) -> list[frozenset[str]]:
-    """The ``count`` most selective sets, leaving out those of keywords only (in every file: they filter nothing)."""
-    return sorted((words for words in set(requirements) if _strength(words)[0]), key=_strength, reverse=True)[:count]
+    """The ``count`` most selective sets, leaving out those of keywords only (in every file: they filter nothing).
+    Ties go by the sets' sorted words, not by the order of a set of sets, which changes with Python's hash seed."""
+    ranked = sorted((words for words in set(requirements) if _strength(words)[0]),
+                    key=lambda words: (_strength(words), sorted(words)), reverse=True)
+    return ranked[:count]
 
 
 # One required set of words: its plain names, its other words (literals, parts of words), and its key (its names

@@ -4,7 +4,10 @@ cheaper regexes the loader hands to ast-grep match exactly the nodes the rule fi
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,6 +197,20 @@ def test_no_flax_rule_reaches_jax_code(catalog):
     # (and the same check finds them where the file is Flax code)
     assert active_rules(catalog, catalog.newest, "from flax import nnx\nopt = nnx.Optimizer(m, tx)\n",
                         among=flax_rules)
+
+
+def test_triggers_do_not_depend_on_the_hash_seed(tmp_path):
+    """The sets kept for a rule are chosen the same way in every process: a catalog built under another
+    PYTHONHASHSEED (as each CI run and each user's first run is) pre-filters alike."""
+    script = ("import json; from flake8_flax.catalog import build_catalog; print(json.dumps({r.id: [[sorted(n), "
+              "list(o), sorted(k) if k is not None else None] for n, o, k in r.triggers] "
+              "for r in build_catalog().rules}))")
+    built = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "FLAKE8_FLAX_CACHE_DIR": str(tmp_path / seed)}
+        built.append(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                    env=env).stdout)
+    assert built[0] == built[1] and len(built[0]) > 1000
 
 
 def test_a_dotted_literal_may_be_spread_over_lines():
