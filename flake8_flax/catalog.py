@@ -242,9 +242,10 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
     from flake8_flax.regexes import cheap_rule, cheapen  # (building only: a cached catalog needs neither)
     from flake8_flax.triggers import triggers
 
-    refs = set()  # ast-grep compiles every utility it is given, on every call: only those the rest still uses
-    _referenced_utils([residual, doc.get("constraints")], refs)
-    kept = {name: body for name, body in config["utils"].items() if name in _closure(refs, config["utils"])}
+    still_used: set[str] = set()  # ast-grep compiles every utility it is given, on every call: keep those the
+    _referenced_utils([residual, doc.get("constraints")], still_used)  # rule still references, once the file
+    still_used = _closure(still_used, config["utils"])  # conditions are taken out
+    kept = {name: body for name, body in config["utils"].items() if name in still_used}
     probe = None if "constraints" in doc else _probe(doc["id"], residual, kept, set(local))
     return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),
                 note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""),
