@@ -213,15 +213,17 @@ class Text:
             text = self.text
             after_word = whole and _is_word(literal[0])  # (checked here: a look-behind would keep re from
             before_word = whole and _is_word(literal[-1])  # skipping ahead to the literal's first token)
+
+            def glued(before: int, after: int) -> bool:  # part of a longer name at its start or its end
+                return (after_word and before >= 0 and _is_word(text[before]) or
+                        before_word and after < len(text) and _is_word(text[after]))
+
             start = text.find(literal)  # as written, most often: no regex to compile
             while start >= 0 and not found:
-                end = start + len(literal)
-                found = not (after_word and start and _is_word(text[start - 1]) or
-                             before_word and end < len(text) and _is_word(text[end]))
+                found = not glued(start - 1, start + len(literal))
                 start = text.find(literal, start + 1)
-            found = self._literal[key] = found or any(
-                not (after_word and match.start() and _is_word(text[match.start() - 1]))
-                for match in _spaced(literal, whole).finditer(text))
+            found = self._literal[key] = found or any(  # (the regex checks the end itself)
+                not glued(match.start() - 1, len(text)) for match in _spaced(literal, whole).finditer(text))
         return found
 
 
