@@ -479,7 +479,7 @@ def load_catalog(extra_dirs: tuple[str, ...] = (), lean: bool = False) -> Catalo
         if not Path(extra).is_dir() or not any(Path(extra).glob("*.yml")):
             raise RuleError(f"{extra}: --flax-extra-rules: not a directory of rule files (*.yml)")
     try:
-        key = cache.fingerprint([bundled_rules_dir(), bundled_utils_dir(), *(Path(d) for d in extra_dirs)])
+        key = catalog_key(extra_dirs)
     except OSError as exc:
         raise RuleError(f"{exc.filename}: cannot read: {exc.strerror}") from None
     kind = "lint" if lean else "catalog"
@@ -488,6 +488,12 @@ def load_catalog(extra_dirs: tuple[str, ...] = (), lean: bool = False) -> Catalo
         catalog = _lean(load_catalog(extra_dirs)) if lean else build_catalog(extra_dirs)
         cache.store(kind, key, catalog)
     return catalog
+
+
+def catalog_key(extra_dirs: tuple[str, ...] = ()) -> str:
+    """The on-disk cache key of the catalog of these directories (``cache.fingerprint``); the findings cache keys
+    on it too (raises OSError)."""
+    return cache.fingerprint([bundled_rules_dir(), bundled_utils_dir(), *(Path(d) for d in extra_dirs)])
 
 
 def _lean(catalog: Catalog) -> Catalog:

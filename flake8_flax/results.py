@@ -8,9 +8,10 @@ the cache without locks and never read half an entry; an entry that does not rea
 ignored and rewritten. Hits refresh the entry's mtime; past ``MAX_ENTRIES`` the least recently used go.
 
 Off by default: ``--flax-cache`` (or ``flax-cache = true`` in the flake8 configuration) turns it on,
-``--flax-no-cache`` or ``FLAKE8_FLAX_NO_CACHE=1`` off. It costs ~2.7 ms CPU per process to open (the catalog's
-fingerprint, taken again, and imports) and ~0.09 ms per file missed, which an editor linting unsaved text on
-every change would pay for nothing, and it writes an entry for every text it sees.
+``--flax-no-cache`` or ``FLAKE8_FLAX_NO_CACHE=1`` off. It costs a few ms CPU per process to open (2.4-6 ms
+measured on a busy host: imports, the catalog's key and ast-grep-py's stamp) and ~0.09 ms per file missed, which
+an editor linting unsaved text on every change would pay for nothing, and it writes an entry for every text it
+sees.
 """
 
 from __future__ import annotations
@@ -115,11 +116,10 @@ def open_results(enabled: bool, extra_dirs: tuple[str, ...], rules: list[str],
     import json
 
     from flake8_flax import cache
-    from flake8_flax.catalog import bundled_rules_dir, bundled_utils_dir
+    from flake8_flax.catalog import catalog_key
 
-    # the catalog's own key (catalog.load_catalog), which covers the rule files and this package's code
-    catalog = cache.fingerprint([bundled_rules_dir(), bundled_utils_dir(), *(Path(d) for d in extra_dirs)])
-    settings = json.dumps([catalog, _ast_grep_stamp(), sorted(rules), sorted(targets.items())])
+    # the catalog's own key, which covers the rule files and this package's code
+    settings = json.dumps([catalog_key(extra_dirs), _ast_grep_stamp(), sorted(rules), sorted(targets.items())])
     return Results(cache.cache_dir() / "results", settings)
 
 
