@@ -52,8 +52,6 @@ def blank_comment_blocks(source: str, run: int = BLOCK) -> str:
     """``source`` with the comments of each run of at least ``run`` consecutive comment-only lines blanked: those
     runs are what makes the parse quadratic. Other comments stay, so rules that look at comment nodes (a call with a
     comment among its arguments gets no fix) still see them."""
-    if source.count("#") < run:  # (no such run then: most files; the scan below costs a pass over every string)
-        return source
     lines = []
     for match in _TOKENS.finditer(source):
         begin, end = match.span("comment")
