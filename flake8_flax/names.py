@@ -13,7 +13,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from flake8_flax.comments import line_starts
 
@@ -24,6 +24,7 @@ IMPORTS = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_
 CLASSES = {"rule": {"kind": "class_definition"}}
 ASSIGNED_RE = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the engine's pre-filter reads a file's names
+MEMO = 4096  # names remembered per table and kind (Names.normal, module_of, spell)
 DOTTED_RE = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)(?!\w)(?!\s*=[^=])")
 # An identifier in these places is not a reference to a binding: (parent kind, the field it fills, or None: any).
 NOT_REFERENCES = {("attribute", "attribute"), ("keyword_argument", "name"), ("function_definition", "name"),
@@ -52,6 +53,9 @@ class Names:
 
     def normal(self, qualified: str) -> str:
         """``flax.nn.base.Module`` -> ``flax.nn.Module`` (the longest equivalent prefix replaced)."""
+        return _memoised(self, "normal", qualified, self._normal)
+
+    def _normal(self, qualified: str) -> str:
         parts = qualified.split(".")
         for i in range(len(parts), 0, -1):
             head = ".".join(parts[:i])
@@ -61,6 +65,9 @@ class Names:
 
     def module_of(self, qualified: str) -> str | None:
         """The longest module of the table that ``qualified`` is or lies in."""
+        return _memoised(self, "module_of", qualified, self._module_of)
+
+    def _module_of(self, qualified: str) -> str | None:
         parts = qualified.split(".")
         for i in range(len(parts), 0, -1):
             if ".".join(parts[:i]) in self.modules:
@@ -69,9 +76,19 @@ class Names:
 
     def spell(self, qualified: str) -> str | None:
         """The canonical spelling: ``flax.nnx.Optimizer`` -> ``nnx.Optimizer``."""
+        return _memoised(self, "spell", qualified, self._spell)
+
+    def _spell(self, qualified: str) -> str | None:
         qualified = self.normal(qualified)
         module = self.module_of(qualified)
         return None if module is None else self.modules[module][0] + qualified[len(module):]
+
+    @functools.cached_property
+    def _memo(self) -> dict[str, dict[str, Any]]:
+        return {"normal": {}, "module_of": {}, "spell": {}}
+
+    def __getstate__(self) -> dict[str, Any]:  # (pickled without what was computed from the table)
+        return {name: getattr(self, name) for name in ("modules", "equivalents", "classes")}
 
     def may_respell(self, source: str, words: set[str] | None = None) -> bool:
         """False only where ``canonical_view`` is sure to find nothing to respell: no import binds a module of
@@ -112,6 +129,17 @@ class Names:
         for module, (name, statement) in self.modules.items():
             found.setdefault(module.split(".")[0], []).extend([name, *NAME_RE.findall(statement)])
         return found
+
+
+def _memoised(names: Names, kind: str, key: str, compute: Callable[[str], Any]) -> Any:
+    """``compute(key)``, remembered per table and kind: the spellings are pure functions of the table, and a file
+    asks for the same few names thousands of times. (At most ``MEMO`` entries each, for long runs.)"""
+    memo = names._memo[kind]
+    if key not in memo:
+        if len(memo) >= MEMO:
+            memo.clear()
+        memo[key] = compute(key)
+    return memo[key]
 
 
 class Binding(NamedTuple):
