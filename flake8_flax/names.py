@@ -32,6 +32,9 @@ NOT_REFERENCES = {("attribute", "attribute"), ("keyword_argument", "name"), ("fu
                   ("default_parameter", "name"), ("typed_parameter", None), ("typed_default_parameter", "name"),
                   ("global_statement", None), ("nonlocal_statement", None), ("dotted_name", None),
                   ("aliased_import", None), ("import_statement", None), ("import_from_statement", None)}
+# The same by parent kind: its fields, or None (any field).
+NOT_REFERENCE_FIELDS = {kind: None if (kind, None) in NOT_REFERENCES
+                        else frozenset(f for k, f in NOT_REFERENCES if k == kind) for kind, _ in NOT_REFERENCES}
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,11 @@ class Names:
         qualified = self.normal(qualified)
         module = self.module_of(qualified)
         return None if module is None else self.modules[module][0] + qualified[len(module):]
+
+    @functools.cached_property
+    def heads(self) -> list[str]:
+        """The first names of the rules' spellings (``nnx``, ``nn``, ``jnp`` ...)."""
+        return sorted({head for name, _ in self.modules.values() if (head := name.split(".")[0]).isidentifier()})
 
     @functools.cached_property
     def _memo(self) -> dict[str, dict[str, Any]]:
@@ -148,9 +156,10 @@ class Binding(NamedTuple):
 
 
 def _field_of(node: SgNode, parent: SgNode) -> str | None:
+    at = node.range()
     for name in ("attribute", "name", "alias", "module_name", "object", "value"):
         child = parent.field(name)
-        if child is not None and child.range() == node.range():
+        if child is not None and child.range() == at:
             return name
     return None
 
@@ -159,10 +168,8 @@ def _is_reference(node: SgNode) -> bool:
     parent = node.parent()
     if parent is None:
         return False
-    kind = parent.kind()
-    if (kind, None) in NOT_REFERENCES:
-        return False
-    return not any(kind == k and f is not None and _field_of(node, parent) == f for k, f in NOT_REFERENCES)
+    fields = NOT_REFERENCE_FIELDS.get(parent.kind(), frozenset())
+    return fields is not None and (not fields or _field_of(node, parent) not in fields)
 
 
 def bindings(root: SgNode) -> dict[str, Binding | None]:
@@ -353,10 +360,14 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
         if not _assigned(source, name):
             plans[name] = (spelled, binding)
 
-    def claim(head: str, module: str) -> bool:
-        return _claim(head, module, source, root, found, canonical)
+    heads = [head for head in names.heads if head not in found]
+    references, uses = _identifiers(source, root, plans, heads) if plans else ([], {})
+    unbound: dict[str, bool] = {}
 
-    spans = _reference_spans(root, plans, names, claim) if plans else []
+    def claim(head: str, module: str) -> bool:
+        return _claim(head, module, found, canonical, lambda: _unbound(head, source, root, uses, unbound))
+
+    spans = _reference_spans(references, plans, names, claim)
     spans += _subclass_spans(source, root, found, names, canonical, {s.start for s in spans})
     used = {s.text.split(".")[0] for s in spans}
     for spelled, binding in plans.values():  # `from flax import nnx as fnx`: the file imports flax.nnx
@@ -369,23 +380,44 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
     return View(source, spans, trailer, names, found, canonical)
 
 
-def _claim(head: str, module: str, source: str, root: SgNode, found: dict[str, Binding | None],
-           canonical: dict[str, str]) -> bool:
+def _identifiers(source: str, root: SgNode, plans: dict[str, Any],
+                 heads: list[str]) -> tuple[list[SgNode], dict[str, list[SgNode]]]:
+    """In one query: the identifiers named as a key of ``plans`` (in the file's order), and those named as each of
+    ``heads``, the names the view may claim (only those ``source`` has: the tree is of ``source``)."""
+    looked = [*plans, *(head for head in heads if head in source)]
+    references: list[SgNode] = []
+    uses: dict[str, list[SgNode]] = {head: [] for head in heads}
+    for node in root.find_all(kind="identifier", regex="^(" + "|".join(map(re.escape, looked)) + ")$"):
+        text = node.text()
+        (uses[text] if text in uses else references).append(node)
+    return references, uses
+
+
+def _claim(head: str, module: str, found: dict[str, Binding | None], canonical: dict[str, str],
+           unbound: Callable[[], bool]) -> bool:
     """May the view use ``head`` for ``module``? Not where the file binds it to something else, nor where another
     module took it (a file with both flax.nn and flax.linen: the first keeps ``nn``)."""
     owner = found.get(head)
     if head in found and (owner is None or owner.qualified != module):
         return False
-    if head not in found and head not in canonical and (_assigned(source, head) or any(
-            _is_reference(node) for node in root.find_all(kind="identifier", regex=f"^{head}$"))):
+    if head not in found and head not in canonical and unbound():
         return False  # the file uses the name unbound (or binds it some other way): not ours to give it meaning
     return canonical.setdefault(head, module) == module
 
 
-def _reference_spans(root: SgNode, plans: dict[str, tuple[str, Binding]], names: Names, claim) -> list[Span]:
+def _unbound(head: str, source: str, root: SgNode, uses: dict[str, list[SgNode]], known: dict[str, bool]) -> bool:
+    """Does the file use ``head`` unbound, or bind it by an assignment? ``uses``: the identifiers ``head`` already
+    found, if it was looked for; ``known``: the answers so far."""
+    if head not in known:
+        nodes = uses[head] if head in uses else root.find_all(kind="identifier", regex=f"^{head}$")
+        known[head] = _assigned(source, head) or any(_is_reference(node) for node in nodes)
+    return known[head]
+
+
+def _reference_spans(nodes: list[SgNode], plans: dict[str, tuple[str, Binding]], names: Names, claim) -> list[Span]:
+    """The respelled references: ``nodes`` are the identifiers named as a key of ``plans``, in the file's order."""
     spans = []
-    pattern = "^(" + "|".join(re.escape(name) for name in plans) + ")$"
-    for node in root.find_all(kind="identifier", regex=pattern):
+    for node in nodes:
         if not _is_reference(node):
             continue
         binding = plans[node.text()][1]
