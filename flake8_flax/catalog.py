@@ -48,6 +48,7 @@ class RuleError(Exception):
     """A rule file is invalid; the message names the file and the field."""
 
 
+@functools.lru_cache(maxsize=None)  # (a few distinct versions, asked for by every rule in every run's plan)
 def parse_version(text: str) -> tuple[int, ...]:
     """'0.12.6' -> (0, 12, 6)."""
     if not VERSION_RE.match(str(text)):
@@ -66,13 +67,27 @@ class Rule:
     note: str
     severity: str
     url: str
-    config: dict[str, Any]  # what ast-grep-py's find_all receives: rule, constraints, utils, transform
+    config_text: str  # JSON of what ast-grep-py's find_all receives: rule, constraints, utils, transform
     fix: str | None
     meta: dict[str, Any] = field(repr=False)
     triggers: tuple[Trigger, ...] = ()  # each needs one of its words in the file (see triggers.py)
     index: int = 0  # position of the document in its file; later documents inherit the first's metadata
-    file_conditions: tuple[dict[str, Any], ...] = ()  # module-level parts of the rule, checked once per file
-    probe: dict[str, Any] | None = None  # the rule with its local utils renamed apart, for the combined pass
+    condition_texts: tuple[str, ...] = ()  # JSON of the module-level parts of the rule, checked once per file
+    probe_text: str | None = None  # JSON of the rule with its local utils renamed apart, for the combined pass
+
+    # The rule's parts for ast-grep are kept as JSON texts, decoded when a file first reaches them: a run loads
+    # the catalog whole but most files need few rules, and thousands of small dicts cost the garbage collector.
+    @property
+    def config(self) -> dict[str, Any]:
+        return decoded(self.config_text)
+
+    @property
+    def probe(self) -> dict[str, Any] | None:
+        return None if self.probe_text is None else decoded(self.probe_text)
+
+    @property
+    def file_conditions(self) -> tuple[dict[str, Any], ...]:
+        return tuple(decoded(text) for text in self.condition_texts)
 
     @property
     def advisory(self) -> bool:
@@ -94,6 +109,16 @@ class Rule:
         """True when the rule has a fix and its replacement exists in the targeted version."""
         target = targets.get(self.meta["package"])
         return self.fix is not None and (target is None or target >= parse_version(self.meta["replacement"]))
+
+
+@functools.lru_cache(maxsize=None)
+def decoded(text: str) -> Any:
+    """A rule part from its JSON text, once per process (shared: never to be changed)."""
+    return json.loads(text)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -249,8 +274,9 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
     probe = None if "constraints" in doc else _probe(doc["id"], residual, kept, set(local))
     return Rule(path=path, id=doc["id"], code=meta["code"], message=str(doc["message"]).strip(),
                 note=str(doc["note"]).strip(), severity=doc["severity"], url=doc.get("url", ""),
-                config=cheapen({**config, "rule": residual, "utils": kept}), probe=probe and cheapen(probe),
-                file_conditions=tuple(cheap_rule(condition) for condition in file_conditions),
+                config_text=_json(cheapen({**config, "rule": residual, "utils": kept})),
+                probe_text=None if probe is None else _json(cheapen(probe)),
+                condition_texts=tuple(_json(cheap_rule(condition)) for condition in file_conditions),
                 fix=doc.get("fix"), meta=meta,
                 triggers=triggers(doc["rule"], {**utils, **local}, doc.get("constraints")))
 
@@ -449,24 +475,15 @@ def build_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
                 package = rule.meta["package"]
                 newest[package] = max(newest.get(package, version), version)
     names = Names.from_data(_read_yaml(NAMES_FILE)[0])
-    table: dict[Any, Any] = {}  # one object for equal parts of the rules: a smaller catalog, loaded faster
-    rules = [dataclasses.replace(rule, config=_shared(rule.config, table), probe=_shared(rule.probe, table),
-                                 file_conditions=_shared(rule.file_conditions, table)) for rule in rules]
+    table: dict[Any, Any] = {}  # one object for equal parts of rules (a file condition, a trigger): pickled once
+    rules = [dataclasses.replace(rule, condition_texts=tuple(table.setdefault(t, t) for t in rule.condition_texts),
+                                 triggers=tuple(_shared_trigger(t, table) for t in rule.triggers)) for rule in rules]
     return Catalog(rules=tuple(sorted(rules, key=lambda r: (r.code, r.index))), newest=newest, names=names)
 
 
-def _shared(value: Any, table: dict[Any, Any]) -> Any:
-    """``value`` with each part that equals an earlier one (a utility every rule uses, a repeated string) replaced
-    by that one: pickle then writes and reads it once."""
-    if isinstance(value, dict):
-        items = [(key, _shared(item, table)) for key, item in value.items()]
-        return table.setdefault(("dict", tuple((key, id(item)) for key, item in items)), dict(items))
-    if isinstance(value, (list, tuple)):
-        items = [_shared(item, table) for item in value]
-        return table.setdefault((type(value).__name__, tuple(id(item) for item in items)), type(value)(items))
-    if isinstance(value, str):
-        return table.setdefault(("str", value), value)
-    return value
+def _shared_trigger(trigger: Trigger, table: dict[Any, Any]) -> Trigger:
+    names, others, key = trigger
+    return table.setdefault(trigger, (table.setdefault(names, names), others, key and table.setdefault(key, key)))
 
 
 @functools.lru_cache(maxsize=8)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flake8_flax.catalog import Catalog, Rule
+from flake8_flax.catalog import Catalog, Rule, decoded
 from flake8_flax.comments import for_ast_grep
 from flake8_flax.names import NAME_RE, View, canonical_view
 
@@ -380,13 +379,12 @@ def lint(source: str, catalog: Catalog, targets: dict[str, tuple[int, ...]] | No
         root = SgRoot(for_ast_grep(view.text), "python").root()
     file_facts: dict[str, bool] = {}
 
-    def holds(condition: dict) -> bool:
-        key = json.dumps(condition, sort_keys=True)
-        if key not in file_facts:
-            file_facts[key] = root.matches(**condition)
-        return file_facts[key]
+    def holds(condition: str) -> bool:
+        if condition not in file_facts:
+            file_facts[condition] = root.matches(**decoded(condition))
+        return file_facts[condition]
 
-    rules = [rule for rule in rules if all(holds(c) for c in rule.file_conditions)]
+    rules = [rule for rule in rules if all(holds(c) for c in rule.condition_texts)]
     findings: dict[tuple[str, int, int], Finding] = {}
     for rule in _may_match(root, rules):
         with_fix = rule.fix_available(targets)
