@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 IMPORTS = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
 CLASSES = {"rule": {"kind": "class_definition"}}
-ASSIGNED_RE = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
+# Matched against "\n" + source: a literal first character lets re skip ahead where ``^`` with re.M tries every offset.
+ASSIGNED_RE = re.compile(r"\n[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
+CLASS_RE = re.compile(r"\n[ \t]*class[ \t]+(\w+)(?:(?=[ \t]*\(([^)]*)\)))?")  # a class's name, and its bases if any
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the engine's pre-filter reads a file's names
 MEMO = 4096  # names remembered per table and kind (Names.normal, module_of, spell)
 DOTTED_RE = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)(?!\w)(?!\s*=[^=])")
@@ -213,7 +215,7 @@ def _assigned(source: str, name: str) -> bool:
 
 @functools.lru_cache(maxsize=4)
 def _assigned_names(source: str) -> frozenset[str]:
-    return frozenset(ASSIGNED_RE.findall(source))  # (one search per file, not one compiled regex per name)
+    return frozenset(ASSIGNED_RE.findall("\n" + source))  # (one search per file, not one compiled regex per name)
 
 
 class Span(NamedTuple):
@@ -446,9 +448,11 @@ def _reference_spans(nodes: list[SgNode], plans: dict[str, tuple[str, Binding]],
 def _subclass_spans(source: str, root: SgNode, found: dict[str, Binding | None], names: Names,
                     canonical: dict[str, str], taken: set[int]) -> list[Span]:
     """``class B(A)`` with ``class A(nn.Module)`` in the same file: B's base ``A`` reads ``nn.Module``."""
-    bases = set(re.findall(r"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", source, re.M))
-    local_bases = {w for b in bases for w in re.findall(r"(?<![\w.])[A-Za-z_]\w*(?![\w.])", b)}
-    if not names.classes or not local_bases & set(re.findall(r"^[ \t]*class[ \t]+(\w+)", source, re.M)):
+    if not names.classes or "class" not in source:
+        return []
+    classes = CLASS_RE.findall("\n" + source)
+    local_bases = {w for b in {b for _, b in classes} for w in re.findall(r"(?<![\w.])[A-Za-z_]\w*(?![\w.])", b)}
+    if local_bases.isdisjoint(name for name, _ in classes):
         return []  # no class derives from another class of the file
     local: dict[str, str] = {}  # local class -> the Flax class it derives from
     pending: list[tuple[str, list[SgNode]]] = []
