@@ -16,13 +16,14 @@ BLOCK = 20  # consecutive comment-only lines from which a block is blanked befor
 
 # One regular expression finds string literals (skipped, so a '#' inside one is kept) and comments, in one C-speed
 # pass; the tokenize module gives the same comments but is about 3x slower than the parse it is meant to speed up.
+# Every branch starts with a literal character, so that re skips ahead to the next quote or '#'.
 _TOKENS = re.compile(
     r"""
       '''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
     | \"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
     | '[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'
     | "[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"
-    | (?P<comment>\#[^\r\n]*)
+    | \#(?P<comment>[^\r\n]*)
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -37,9 +38,9 @@ def blank_comments(source: str) -> str:
     pieces: list[str] = []
     last = 0
     for match in _TOKENS.finditer(source):
-        start, end = match.span("comment")
-        if start < 0:
+        if match.lastgroup != "comment":
             continue
+        start, end = match.span()
         pieces += (source[last:start], " " * (end - start))
         last = end
     if not pieces:
@@ -54,9 +55,9 @@ def blank_comment_blocks(source: str, run: int = BLOCK) -> str:
     comment among its arguments gets no fix) still see them."""
     lines = []
     for match in _TOKENS.finditer(source):
-        begin, end = match.span("comment")
-        if begin < 0:
+        if match.lastgroup != "comment":
             continue
+        begin, end = match.span()
         line_start = source.rfind("\n", 0, begin) + 1
         if source[line_start:begin].strip(" \t\f"):
             continue  # a comment after code
@@ -86,4 +87,10 @@ def for_ast_grep(source: str) -> str:
 
 def line_starts(text: str) -> list[int]:
     """The offset at which each of Python's lines of ``text`` starts."""
-    return [0] + [match.end() for match in LINE_END.finditer(text)]
+    if "\r" in text:
+        return [0] + [match.end() for match in LINE_END.finditer(text)]
+    starts, at = [0], text.find("\n")
+    while at >= 0:  # (about twice as fast as the regular expression)
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return starts
