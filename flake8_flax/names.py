@@ -257,7 +257,10 @@ class View:
         self.names = names
         self.bindings = {name: b.qualified for name, b in found.items() if b is not None}
         self.canonical = canonical  # the view's names -> modules, for spelling fixes back
-        self._line_starts = line_starts(source)
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:  # (only a view with findings needs them)
+        return line_starts(self.source)
 
     @property
     def inserted(self) -> list[str]:
