@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flake8_flax.catalog import Catalog, Rule, decoded
@@ -28,8 +27,7 @@ class Edit(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One match of one rule. ``line`` is 1-based, ``col`` 0-based (flake8's convention)."""
 
     rule: Rule
@@ -39,7 +37,7 @@ class Finding:
     end_col: int
     message: str
     edit: Edit | None  # None when the rule has no fix or the target version lacks the replacement
-    source: str = field(default="", repr=False, compare=False)  # the linted text, for the hint (made when asked)
+    source: str = ""  # the linted text, for the hint (made when asked)
     imports: tuple[str, ...] = ()  # import statements the fix needs (the fixer adds those the file lacks)
     view_range: tuple[int, int] = (0, 0)  # the matched node in the text the rules saw
 

@@ -8,7 +8,6 @@ tell a right fix from a wrong one.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
@@ -29,8 +28,8 @@ CASES = {f"{code}-{i}": (rule, fake) for code, rule in FIRST.items()
 
 def with_fix(catalog: Catalog, rule_id: str, fix: str) -> Catalog:
     """The catalog with one document's fix template replaced."""
-    rules = tuple(dataclasses.replace(r, fix=fix) if r.id == rule_id else r for r in catalog.rules)
-    return dataclasses.replace(catalog, rules=rules)
+    rules = tuple(r._replace(fix=fix) if r.id == rule_id else r for r in catalog.rules)
+    return catalog._replace(rules=rules)
 
 
 @pytest.mark.slow
