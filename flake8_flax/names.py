@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from ast_grep_py import SgNode
 
 IMPORTS = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
-CLASSES = {"rule": {"kind": "class_definition"}}
 # Matched against "\n" + source: a literal first character lets re skip ahead where ``^`` with re.M tries every offset.
 ASSIGNED_RE = re.compile(r"\n[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
 CLASS_RE = re.compile(r"\n[ \t]*class[ \t]+(\w+)(?:(?=[ \t]*\(([^)]*)\)))?")  # a class's name, and its bases if any
@@ -366,14 +365,15 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
             plans[name] = (spelled, binding)
 
     heads = [head for head in names.heads if head not in found]
-    references, uses = _identifiers(source, root, plans, heads) if plans else ([], {})
+    derived = _may_derive(source, names)
+    references, uses, classes = _nodes(source, root, plans, heads, derived) if plans or derived else ([], {}, [])
     unbound: dict[str, bool] = {}
 
     def claim(head: str, module: str) -> bool:
         return _claim(head, module, found, canonical, lambda: _unbound(head, source, root, uses, unbound))
 
     spans = _reference_spans(references, plans, names, claim)
-    spans += _subclass_spans(source, root, found, names, canonical, {s.start for s in spans})
+    spans += _subclass_spans(classes, found, names, canonical, {s.start for s in spans})
     used = {s.text.split(".")[0] for s in spans}
     for spelled, binding in plans.values():  # `from flax import nnx as fnx`: the file imports flax.nnx
         if binding.qualified in names.modules and claim(spelled, binding.qualified):
@@ -385,17 +385,24 @@ def canonical_view(source: str, root: SgNode, names: Names) -> View | None:
     return View(source, spans, trailer, names, found, canonical)
 
 
-def _identifiers(source: str, root: SgNode, plans: dict[str, Any],
-                 heads: list[str]) -> tuple[list[SgNode], dict[str, list[SgNode]]]:
-    """In one query: the identifiers named as a key of ``plans`` (in the file's order), and those named as each of
-    ``heads``, the names the view may claim (only those ``source`` has: the tree is of ``source``)."""
-    looked = [*plans, *(head for head in heads if head in source)]
+def _nodes(source: str, root: SgNode, plans: dict[str, Any], heads: list[str],
+           classes: bool) -> tuple[list[SgNode], dict[str, list[SgNode]], list[SgNode]]:
+    """In one query: the identifiers named as a key of ``plans`` (in the file's order), those named as each of
+    ``heads``, the names the view may claim (only those ``source`` has: the tree is of ``source``), and the class
+    definitions if ``classes``."""
+    looked = [*plans, *(head for head in heads if head in source)] if plans else []
+    rules = [{"kind": "identifier", "regex": "^(" + "|".join(map(re.escape, looked)) + ")$"}] if looked else []
+    rules += [{"kind": "class_definition"}] if classes else []
     references: list[SgNode] = []
     uses: dict[str, list[SgNode]] = {head: [] for head in heads}
-    for node in root.find_all(kind="identifier", regex="^(" + "|".join(map(re.escape, looked)) + ")$"):
+    definitions: list[SgNode] = []
+    for node in root.find_all({"rule": rules[0] if len(rules) == 1 else {"any": rules}}):
+        if classes and node.kind() == "class_definition":
+            definitions.append(node)
+            continue
         text = node.text()
         (uses[text] if text in uses else references).append(node)
-    return references, uses
+    return references, uses, definitions
 
 
 def _claim(head: str, module: str, found: dict[str, Binding | None], canonical: dict[str, str],
@@ -448,18 +455,22 @@ def _reference_spans(nodes: list[SgNode], plans: dict[str, tuple[str, Binding]],
     return spans
 
 
-def _subclass_spans(source: str, root: SgNode, found: dict[str, Binding | None], names: Names,
-                    canonical: dict[str, str], taken: set[int]) -> list[Span]:
-    """``class B(A)`` with ``class A(nn.Module)`` in the same file: B's base ``A`` reads ``nn.Module``."""
+def _may_derive(source: str, names: Names) -> bool:
+    """May a class of ``source`` derive from another class of it? (A text search, before any query.)"""
     if not names.classes or "class" not in source:
-        return []
+        return False
     classes = CLASS_RE.findall("\n" + source)
     local_bases = {w for b in {b for _, b in classes} for w in re.findall(r"(?<![\w.])[A-Za-z_]\w*(?![\w.])", b)}
-    if local_bases.isdisjoint(name for name, _ in classes):
-        return []  # no class derives from another class of the file
+    return not local_bases.isdisjoint(name for name, _ in classes)
+
+
+def _subclass_spans(classes: list[SgNode], found: dict[str, Binding | None], names: Names,
+                    canonical: dict[str, str], taken: set[int]) -> list[Span]:
+    """``class B(A)`` with ``class A(nn.Module)`` in the same file: B's base ``A`` reads ``nn.Module``
+    (``classes``: the file's class definitions, where ``_may_derive``)."""
     local: dict[str, str] = {}  # local class -> the Flax class it derives from
     pending: list[tuple[str, list[SgNode]]] = []
-    for node in root.find_all(CLASSES):
+    for node in classes:
         supers = node.field("superclasses")
         if supers is not None:
             pending.append((node.field("name").text(), [c for c in supers.children() if c.is_named()]))
