@@ -30,9 +30,9 @@ LINT_META = {"code", "name", "tier", "package", "deprecated", "removed", "replac
 EXAMPLE_KEYS = {"deprecated", "at", "fixed"}
 PROOF_KEYS = {"program", "fixed_program", "fails_with", "written_for", "differs", "counterfeits", "runs_on"}
 COUNTERFEIT_KEYS = {"fix", "fails_with", "id"}
-METAVAR_RE = re.compile(r"\$[A-Z_]")
-CODE_RE = re.compile(r"^FLX[0-9]{3}$")
-VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+# (patterns only building a catalog needs stay uncompiled until then: re keeps what it compiles)
+METAVAR = r"\$[A-Z_]"
+CODE = r"^FLX[0-9]{3}$"
 SEVERITIES = {"error", "warning", "info", "hint"}
 # bundled codes with a fix whose proof names no counterfeit yet (the list only shrinks)
 COUNTERFEITS_PENDING = frozenset("""
@@ -49,9 +49,18 @@ class RuleError(Exception):
 @functools.lru_cache(maxsize=None)  # (a few distinct versions, asked for by every rule in every run's plan)
 def parse_version(text: str) -> tuple[int, ...]:
     """'0.12.6' -> (0, 12, 6)."""
-    if not VERSION_RE.match(str(text)):
+    parts = str(text).split(".")
+    if not all(part.isascii() and part.isdigit() for part in parts):
         raise ValueError(f"not a version: {text!r}")
-    return tuple(int(part) for part in str(text).split("."))
+    return tuple(int(part) for part in parts)
+
+
+def _is_version(text: Any) -> bool:
+    try:
+        parse_version(text)
+    except ValueError:
+        return False
+    return True
 
 
 class Rule(NamedTuple):
@@ -212,14 +221,14 @@ def _check_rule(path: Path, doc: Any, utils: dict[str, Any]) -> Rule:
     missing = REQUIRED_META - set(meta)
     if missing:
         raise _fail(path, f"metadata.{sorted(missing)[0]}", "required metadata key is missing")
-    if not CODE_RE.match(str(meta["code"])):
+    if not re.match(CODE, str(meta["code"])):
         raise _fail(path, "metadata.code", f"{meta['code']!r} is not of the form FLXnnn")
     if meta["tier"] not in ("default", "advisory"):
         raise _fail(path, "metadata.tier", "must be 'default' or 'advisory'")
     if meta["package"] not in ("flax", "jax"):
         raise _fail(path, "metadata.package", "must be 'flax' or 'jax'")
     for key in ("deprecated", "removed", "replacement", "until"):
-        if meta.get(key) is not None and not VERSION_RE.match(str(meta[key])):
+        if meta.get(key) is not None and not _is_version(meta[key]):
             raise _fail(path, f"metadata.{key}", f"{meta[key]!r} is not a version like 0.11.0")
     if meta["fix_safety"] not in ("safe", "unsafe", "none"):
         raise _fail(path, "metadata.fix_safety", "must be safe, unsafe or none")
@@ -321,7 +330,7 @@ def _file_condition(clause: Any, utils: dict[str, Any]) -> dict[str, Any] | None
     if not isinstance(target, dict) or target.get("kind") != "module":
         return None
     body = _inline(body, utils)
-    return None if METAVAR_RE.search(json.dumps(body)) else body  # a shared metavariable ties it to the node
+    return None if re.search(METAVAR, json.dumps(body)) else body  # a shared metavariable ties it to the node
 
 
 def _inline(rule: Any, utils: dict[str, Any]) -> Any:

@@ -14,9 +14,9 @@ from flake8_flax.names import NAME_RE, View, canonical_view
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
 
-INDENT_RE = re.compile(r"[ \t]*")
-WORD_RE = re.compile(r"\w+")
-METAVAR_RE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
+# (patterns compiled when first used, by re, which keeps them: a file without findings needs none)
+INDENT = r"[ \t]*"
+METAVAR = r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)"
 
 
 class Edit(NamedTuple):
@@ -108,7 +108,7 @@ def _substitute(template: str, node: SgNode, spelling: Spelling) -> str:
         return spelling.captured(rng.start.index, rng.end.index)
 
     out, last = [], 0
-    for match in METAVAR_RE.finditer(template):
+    for match in re.finditer(METAVAR, template):
         out += [spelling.literal(template[last:match.start()]), value(match)]
         last = match.end()
     out.append(spelling.literal(template[last:]))
@@ -147,7 +147,7 @@ def make_edit(rule: Rule, node: SgNode, source: str, view: View | None = None,
             return None
     template = (rule.fix or "").rstrip("\n")
     if "\n" in template:  # (line bounds only when needed: many findings on one long line stay linear)
-        indent = INDENT_RE.match(source, source.rfind("\n", 0, start) + 1, start).group(0)
+        indent = re.compile(INDENT).match(source, source.rfind("\n", 0, start) + 1, start).group(0)
         template = template.replace("\n", "\n" + indent)
     text = spelling.literal(prefix) + _substitute(template, node, spelling) + spelling.literal(suffix)
     if spelling.failed:
@@ -293,7 +293,7 @@ def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]], wanted: Callabl
 @functools.lru_cache(maxsize=None)
 def _words(trigger: str) -> tuple[str, ...] | None:
     """The words of a literal trigger (``nnx.mutable``); None for a trigger that is one word."""
-    return None if trigger.isidentifier() else tuple(WORD_RE.findall(trigger))
+    return None if trigger.isidentifier() else tuple(re.findall(r"\w+", trigger))
 
 
 _SPACED: dict[tuple[str, bool], re.Pattern[str]] = {}
