@@ -356,8 +356,35 @@ def _probe(rule_id: str, rule: dict[str, Any], utils: dict[str, Any], local: set
             return [rename(item) for item in node]
         return node
 
-    return {"rule": rename(rule),
+    return {"rule": rename(from_parent(rule)),
             "utils": {(f"{rule_id}:{name}" if name in local else name): rename(body) for name, body in utils.items()}}
+
+
+def from_parent(rule: dict[str, Any]) -> dict[str, Any]:
+    """For the probe, which only asks whether a file has a match: a rule on the node in field F of its parent,
+    ``inside: {kind: K, field: F}``, as a rule on the parent, ``{kind: K, has: {field: F, <the rest>}}``. Both hold
+    in the same files; the second lets ast-grep skip all but the K nodes, where the first goes up from every
+    candidate (tree-sitter finds a node's parent by walking down from the root). FLX413 over flax: 0.72x."""
+    clause, rest = None, dict(rule)
+    if _parent_clause(rule.get("inside")):
+        clause = rest.pop("inside")
+    else:
+        for i, part in enumerate(rule.get("all", [])):
+            if isinstance(part, dict) and set(part) == {"inside"} and _parent_clause(part["inside"]):
+                clause, rest["all"] = part["inside"], rule["all"][:i] + rule["all"][i + 1:]
+                rest = rest if rest["all"] else {k: v for k, v in rest.items() if k != "all"}
+                break
+    if clause is None or not rest:
+        return rule
+    parent = {key: value for key, value in clause.items() if key != "field"}
+    child = {"has": {"field": clause["field"], **rest}}
+    return {**parent, "all": [*parent.get("all", []), child]}
+
+
+def _parent_clause(clause: Any) -> bool:
+    """Only a parent known by its kind alone: with more to check (FLX206's enclosing class), the parent-first probe
+    checks it on every node of that kind and was 17x slower over flax."""
+    return isinstance(clause, dict) and set(clause) == {"kind", "field"}
 
 
 def split_file_conditions(rule: dict[str, Any], utils: dict[str, Any]) -> tuple[dict[str, Any], tuple]:

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 import yaml
 
-from flake8_flax.catalog import RuleError, build_catalog, load_catalog
+from flake8_flax.catalog import RuleError, build_catalog, from_parent, load_catalog
 
 GOOD = textwrap.dedent("""\
     id: team-rule
@@ -96,3 +96,25 @@ def test_the_catalog_cache_is_reused_and_follows_every_edit(tmp_path, monkeypatc
     with pytest.raises(RuleError, match="severity"):
         load_catalog(extra)
     load_catalog.cache_clear()
+
+
+def test_parent_first_probes_answer_as_their_rules():
+    """A probe that starts at the parent (``from_parent``) finds a match in exactly the texts its rule does: the
+    examples and look-alikes of every rule that has one, each as written and in canonical spelling."""
+    from ast_grep_py import SgRoot
+
+    assert from_parent({"kind": "identifier", "all": [{"inside": {"kind": "augmented_assignment", "field": "left"}}]}) \
+        == {"kind": "augmented_assignment", "all": [{"has": {"field": "left", "kind": "identifier"}}]}
+    catalog = load_catalog()
+    rules = [rule for rule in catalog.rules if rule.probe is not None and from_parent(rule.config["rule"]) !=
+             rule.config["rule"]]
+    assert {rule.code for rule in rules} >= {"FLX413", "FLX401"}
+    answers = set()
+    for rule in rules:
+        texts = [example["deprecated"] for example in rule.meta["examples"]] + rule.meta["lookalikes"]
+        for text in texts:
+            root = SgRoot(text, "python").root()
+            found = root.find(rule.config) is not None
+            assert (root.find({**rule.config, "rule": from_parent(rule.config["rule"])}) is not None) == found
+            answers.add(found)
+    assert answers == {True, False}
