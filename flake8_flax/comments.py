@@ -10,23 +10,21 @@ from __future__ import annotations
 
 import re
 
-LONE_CR = re.compile(r"\r(?!\n)")
+LONE_CR = r"\r(?!\n)"
 LINE_END = re.compile(r"\r\n?|\n")  # how Python counts lines (a form feed or U+2028 ends none)
 BLOCK = 20  # consecutive comment-only lines from which a block is blanked before parsing
 
 # One regular expression finds string literals (skipped, so a '#' inside one is kept) and comments, in one C-speed
 # pass; the tokenize module gives the same comments but is about 3x slower than the parse it is meant to speed up.
-# Every branch starts with a literal character, so that re skips ahead to the next quote or '#'.
-_TOKENS = re.compile(
-    r"""
+# Every branch starts with a literal character, so that re skips ahead to the next quote or '#'. Compiled on first use
+# (re keeps it): a file without Flax names is never parsed.
+_TOKENS = r"""(?xs)
       '''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
     | \"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
     | '[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'
     | "[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"
     | \#(?P<comment>[^\r\n]*)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+"""
 
 
 def blank_comments(source: str) -> str:
@@ -37,7 +35,7 @@ def blank_comments(source: str) -> str:
     """
     pieces: list[str] = []
     last = 0
-    for match in _TOKENS.finditer(source):
+    for match in re.finditer(_TOKENS, source):
         if match.lastgroup != "comment":
             continue
         start, end = match.span()
@@ -54,7 +52,7 @@ def blank_comment_blocks(source: str, run: int = BLOCK) -> str:
     runs are what makes the parse quadratic. Other comments stay, so rules that look at comment nodes (a call with a
     comment among its arguments gets no fix) still see them."""
     lines = []
-    for match in _TOKENS.finditer(source):
+    for match in re.finditer(_TOKENS, source):
         if match.lastgroup != "comment":
             continue
         begin, end = match.span()
@@ -82,7 +80,7 @@ def for_ast_grep(source: str) -> str:
     """The text the engine parses: long comment blocks blanked (``blank_comment_blocks``) and each lone ``\r`` made
     a ``\n``, so that tree-sitter sees Python's lines (line numbers then match flake8's too). Same length; take only
     offsets from the result, never text."""
-    return LONE_CR.sub("\n", blank_comment_blocks(source))
+    return re.sub(LONE_CR, "\n", blank_comment_blocks(source))
 
 
 def line_starts(text: str) -> list[int]:

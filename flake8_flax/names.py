@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from flake8_flax.comments import line_starts
@@ -21,12 +20,13 @@ if TYPE_CHECKING:
     from ast_grep_py import SgNode
 
 IMPORTS = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
-# Matched against "\n" + source: a literal first character lets re skip ahead where ``^`` with re.M tries every offset.
-ASSIGNED_RE = re.compile(r"\n[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
-CLASS_RE = re.compile(r"\n[ \t]*class[ \t]+(\w+)(?:(?=[ \t]*\(([^)]*)\)))?")  # a class's name, and its bases if any
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the engine's pre-filter reads a file's names
+# Patterns only a file with Flax names needs: compiled on first use (re keeps them), not at import.
+# Matched against "\n" + source: a literal first character lets re skip ahead where ``^`` with re.M tries every offset.
+ASSIGNED = r"\n[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)"
+CLASS = r"\n[ \t]*class[ \t]+(\w+)(?:(?=[ \t]*\(([^)]*)\)))?"  # a class's name, and its bases if any
+DOTTED = r"(?<![\w.'\"])([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)(?!\w)(?!\s*=[^=])"
 MEMO = 4096  # names remembered per table and kind (Names.normal, module_of, spell)
-DOTTED_RE = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)(?!\w)(?!\s*=[^=])")
 # An identifier in these places is not a reference to a binding: (parent kind, the field it fills, or None: any).
 NOT_REFERENCES = {("attribute", "attribute"), ("keyword_argument", "name"), ("function_definition", "name"),
                   ("class_definition", "name"), ("parameters", None), ("lambda_parameters", None),
@@ -38,13 +38,15 @@ NOT_REFERENCE_FIELDS = {kind: None if (kind, None) in NOT_REFERENCES
                         else frozenset(f for k, f in NOT_REFERENCES if k == kind) for kind, _ in NOT_REFERENCES}
 
 
-@dataclass(frozen=True)
 class Names:
-    """The canonical spelling table (``canonical-names.yml``)."""
+    """The canonical spelling table (``canonical-names.yml``). (Not a dataclass: creating one at import costs about
+    0.5 ms, and the flake8 plugin would import ``dataclasses`` for it alone.)"""
 
-    modules: dict[str, tuple[str, str]]  # module -> (the name rules use for it, the import that binds it)
-    equivalents: dict[str, str] = field(default_factory=dict)
-    classes: frozenset[str] = frozenset()
+    def __init__(self, modules: dict[str, tuple[str, str]], equivalents: dict[str, str] | None = None,
+                 classes: frozenset[str] = frozenset()):
+        self.modules = modules  # module -> (the name rules use for it, the import that binds it)
+        self.equivalents = {} if equivalents is None else equivalents
+        self.classes = classes
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Names:
@@ -214,7 +216,7 @@ def _assigned(source: str, name: str) -> bool:
 
 @functools.lru_cache(maxsize=4)
 def _assigned_names(source: str) -> frozenset[str]:
-    return frozenset(ASSIGNED_RE.findall("\n" + source))  # (one search per file, not one compiled regex per name)
+    return frozenset(re.findall(ASSIGNED, "\n" + source))  # (one search per file, not one compiled regex per name)
 
 
 class Span(NamedTuple):
@@ -323,7 +325,7 @@ class View:
             imports.append(self.names.modules[module][1])
             return match.group(0)
 
-        out = DOTTED_RE.sub(one, text)
+        out = re.sub(DOTTED, one, text)
         return None if failed else out
 
     def _spelling(self, qualified: str) -> str | None:
@@ -459,7 +461,7 @@ def _may_derive(source: str, names: Names) -> bool:
     """May a class of ``source`` derive from another class of it? (A text search, before any query.)"""
     if not names.classes or "class" not in source:
         return False
-    classes = CLASS_RE.findall("\n" + source)
+    classes = re.findall(CLASS, "\n" + source)
     local_bases = {w for b in {b for _, b in classes} for w in re.findall(r"(?<![\w.])[A-Za-z_]\w*(?![\w.])", b)}
     return not local_bases.isdisjoint(name for name, _ in classes)
 
