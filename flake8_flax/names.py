@@ -168,11 +168,18 @@ def _field_of(node: SgNode, parent: SgNode) -> str | None:
 
 
 def _is_reference(node: SgNode) -> bool:
+    return _place(node)[2]
+
+
+def _place(node: SgNode) -> tuple[SgNode | None, str | None, bool]:
+    """``node``'s parent, the field it fills there where NOT_REFERENCES asks (an attribute's object or attribute
+    among them; else None), and whether it is a reference to a binding."""
     parent = node.parent()
     if parent is None:
-        return False
+        return None, None, False
     fields = NOT_REFERENCE_FIELDS.get(parent.kind(), frozenset())
-    return fields is not None and (not fields or _field_of(node, parent) not in fields)
+    role = _field_of(node, parent) if fields else None
+    return parent, role, fields is not None and role not in fields
 
 
 def bindings(root: SgNode) -> dict[str, Binding | None]:
@@ -432,20 +439,20 @@ def _reference_spans(nodes: list[SgNode], plans: dict[str, tuple[str, Binding]],
     """The respelled references: ``nodes`` are the identifiers named as a key of ``plans``, in the file's order."""
     spans = []
     for node in nodes:
-        if not _is_reference(node):
+        parent, role, reference = _place(node)
+        if not reference:
             continue
         binding = plans[node.text()][1]
         target, qualified = node, binding.qualified
         # `flax.linen.Dense` with `import flax`: respell the longest chain that is a module of the table
         chain, chain_name = node, qualified
-        while True:
-            parent = chain.parent()
-            if parent is None or parent.kind() != "attribute" or _field_of(chain, parent) != "object":
-                break
+        while role == "object" and parent is not None and parent.kind() == "attribute":
             chain_name = f"{chain_name}.{parent.field('attribute').text()}"
             chain = parent
             if names.normal(chain_name) in names.modules:
                 target, qualified = chain, chain_name
+            parent = chain.parent()
+            role = _field_of(chain, parent) if parent is not None and parent.kind() == "attribute" else None
         text = names.spell(qualified)
         if text is None or text == target.text():
             continue
