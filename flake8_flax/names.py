@@ -23,7 +23,8 @@ IMPORTS = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as the engine's pre-filter reads a file's names
 # Patterns only a file with Flax names needs: compiled on first use (re keeps them), not at import.
 # Matched against "\n" + source: a literal first character lets re skip ahead where ``^`` with re.M tries every offset.
-ASSIGNED = r"\n[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)"
+# "(?=(\w+))\1" takes the whole first word of a line at once: a line that assigns nothing fails without backtracking.
+ASSIGNED = r"\n[ \t]*(?=(\w+))\1[ \t]*(?::[^=\n]*)?=(?!=)"
 CLASS = r"\n[ \t]*class[ \t]+(\w+)(?:(?=[ \t]*\(([^)]*)\)))?"  # a class's name, and its bases if any
 DOTTED = r"(?<![\w.'\"])([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)(?!\w)(?!\s*=[^=])"
 MEMO = 4096  # names remembered per table and kind (Names.normal, module_of, spell)
