@@ -135,10 +135,37 @@ def triggers(rule: Any, utils: dict[str, Any], constraints: dict[str, Any] | Non
     found = []
     for words in _strongest(_requirements(rule, utils, constraints), keep):
         names = frozenset(w for w in words if w.isidentifier())
-        others = tuple(sorted(w for w in words if not w.isidentifier()))
+        others = tuple(sorted(w for w in words if not w.isidentifier() and not _implies_another(w, words)))
         key = None if any(w[0] == "~" for w in others) else names | {_key_word(w) for w in others}
         found.append((names, others, key))
-    return tuple(sorted(found, key=lambda trigger: (len(trigger[1]), len(trigger[0]))))
+    return tuple(sorted(dict.fromkeys(found), key=lambda trigger: (len(trigger[1]), len(trigger[0]))))
+
+
+def _implies_another(literal: str, words: frozenset[str]) -> bool:
+    """Does every occurrence of ``literal`` hold another word of its set, which then serves alone (``flax.nnx.State``
+    holds ``nnx.State``, ``nnx.State`` holds the name ``State``)? Not for a part of a word (``~``), nor for a part
+    next to a name of the literal: the engine allows an empty gap there (``from jax`` in ``fromjax import``)."""
+    if literal[0] == "~":
+        return False
+    tokens = _tokens(literal)
+    for other in words:
+        if other == literal or other[0] == "~":
+            continue
+        part, n = _tokens(other), len(_tokens(other))
+        for i in range(len(tokens) - n + 1):
+            glued = (i > 0 and _is_name(tokens[i - 1]) and _is_name(part[0]) or
+                     i + n < len(tokens) and _is_name(tokens[i + n]) and _is_name(part[-1]))
+            if tokens[i:i + n] == part and not glued:
+                return True
+    return False
+
+
+def _is_name(token: str) -> bool:
+    return token[0].isalnum() or token[0] == "_"
+
+
+def _tokens(literal: str) -> list[str]:
+    return re.findall(r"\w+|\S", literal)  # (as the engine reads a literal, gaps allowed between tokens)
 
 
 def _key_word(literal: str) -> str:

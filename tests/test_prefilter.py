@@ -21,6 +21,7 @@ from flake8_flax.catalog import bundled_rules_dir, bundled_utils_dir, load_catal
 from flake8_flax.engine import Text, _spaced, active_rules, lint
 from flake8_flax.names import canonical_view
 from flake8_flax.regexes import _cheap_regex, anchored_texts, cheap_rule, cheapen, literals
+from flake8_flax.triggers import _implies_another
 
 
 def _sources(rules) -> list[str]:
@@ -172,6 +173,23 @@ def test_has_literal_reads_python_tokens(pieces, literal, whole):
     assert Text(text).has_literal(literal, whole) == expected
     engine._SPACED.clear()  # a process that has not compiled the regex yet first tries plain searches
     assert Text(text).has_literal(literal, whole) == expected
+
+
+@given(st.lists(st.sampled_from(["jax", "nnx", "x", "1", "_", ".", " ", "\n", "\\\n", "#c.\n", "(", "from",
+                                 "import"]), max_size=14),
+       st.sampled_from([("jax.nnx.x", "nnx.x"), ("jax.nnx.x", "jax.nnx"), ("jax.nnx", "nnx"), ("jax.", "jax"),
+                        ("nnx(", "nnx"), ("jax.nnx(", "nnx(")]))
+@settings(max_examples=500)
+def test_a_literal_that_holds_another_word_of_its_set_is_left_out(pieces, pair):
+    """``triggers`` drops ``jax.nnx.x`` from a set that has ``nnx.x``: wherever the pre-filter finds the first, it
+    finds the second (a name among the text's words, a literal by ``has_literal``). Not so for a part next to a
+    name of the literal, which an empty gap may glue to it (``from jax import`` in ``fromjax import``)."""
+    longer, shorter = pair
+    assert _implies_another(longer, frozenset(pair)) and not _implies_another(shorter, frozenset(pair))
+    assert not _implies_another("from jax import", frozenset({"jax", "from jax"}))
+    text = Text("".join(pieces))
+    if text.has_literal(longer, True):
+        assert shorter in text.words if shorter.isidentifier() else text.has_literal(shorter, True)
 
 
 def test_triggers_read_imports_and_constrained_metavariables(catalog):
