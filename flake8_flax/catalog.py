@@ -366,19 +366,19 @@ def from_parent(rule: dict[str, Any]) -> dict[str, Any]:
     in the same files; the second lets ast-grep skip all but the K nodes, where the first goes up from every
     candidate (tree-sitter finds a node's parent by walking down from the root). FLX413 over flax: 0.72x."""
     clause, rest = None, dict(rule)
-    if _parent_clause(rule.get("inside")):
+    if _parent_clause(rest.get("inside")):
         clause = rest.pop("inside")
     else:
-        for i, part in enumerate(rule.get("all", [])):
+        parts = rest.get("all", [])
+        for i, part in enumerate(parts):
             if isinstance(part, dict) and set(part) == {"inside"} and _parent_clause(part["inside"]):
-                clause, rest["all"] = part["inside"], rule["all"][:i] + rule["all"][i + 1:]
-                rest = rest if rest["all"] else {k: v for k, v in rest.items() if k != "all"}
+                clause, rest["all"] = part["inside"], parts[:i] + parts[i + 1:]
+                if not rest["all"]:
+                    del rest["all"]
                 break
     if clause is None or not rest:
         return rule
-    parent = {key: value for key, value in clause.items() if key != "field"}
-    child = {"has": {"field": clause["field"], **rest}}
-    return {**parent, "all": [*parent.get("all", []), child]}
+    return {"kind": clause["kind"], "has": {"field": clause["field"], **rest}}
 
 
 def _parent_clause(clause: Any) -> bool:

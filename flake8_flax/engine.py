@@ -304,7 +304,7 @@ def _spaced(literal: str, whole: bool) -> re.Pattern[str]:
     """``literal`` with any whitespace, line continuation or comment between its tokens (as Python allows)."""
     pattern = _SPACED.get((literal, whole))
     if pattern is None:
-        tokens = _tokens(literal)
+        tokens = literal_tokens(literal)
         blank = r"[ \t\r\n\f\\]*"  # (a comment runs to its line's end: one way to match, no backtracking blow-up)
         body = rf"{blank}(?:#[^\r\n]*[\r\n]{blank})*".join(re.escape(t) for t in tokens)
         if whole and _is_word(tokens[-1][-1]):
@@ -317,14 +317,15 @@ def _may_be_spaced(text: str, literal: str) -> bool:
     """Could ``_spaced(literal)`` find what a plain search did not? Its first non-empty gap, after token ``i``,
     needs ``tokens[:i+1]`` glued and then a gap, and a gap before ``tokens[i+1]``: a few plain searches, which a
     process runs instead of compiling the regex (~0.15 ms each) until some file needs it."""
-    tokens = _tokens(literal)
+    tokens = literal_tokens(literal)
     return any(any("".join(tokens[:i + 1]) + c in text for c in GAP_STARTS) and any(c + after in text for c in GAP_ENDS)
                for i, after in enumerate(tokens[1:]))
 
 
 @functools.lru_cache(maxsize=None)
-def _tokens(literal: str) -> list[str]:
-    return re.findall(r"\w+|\S", literal)
+def literal_tokens(literal: str) -> tuple[str, ...]:
+    """A literal's tokens (names and single characters), between which a file may have blanks or comments."""
+    return tuple(re.findall(r"\w+|\S", literal))
 
 
 def _is_word(char: str) -> bool:

@@ -7,6 +7,7 @@ import itertools
 import re
 from typing import Any
 
+from flake8_flax.engine import literal_tokens
 from flake8_flax.regexes import literals, anchored_texts
 
 WORD_RE = re.compile(r"(?<![$\w])[A-Za-z_][A-Za-z0-9_]*")
@@ -147,11 +148,12 @@ def _implies_another(literal: str, words: frozenset[str]) -> bool:
     next to a name of the literal: the engine allows an empty gap there (``from jax`` in ``fromjax import``)."""
     if literal[0] == "~":
         return False
-    tokens = _tokens(literal)
+    tokens = literal_tokens(literal)
     for other in words:
         if other == literal or other[0] == "~":
             continue
-        part, n = _tokens(other), len(_tokens(other))
+        part = literal_tokens(other)
+        n = len(part)
         for i in range(len(tokens) - n + 1):
             glued = (i > 0 and _is_name(tokens[i - 1]) and _is_name(part[0]) or
                      i + n < len(tokens) and _is_name(tokens[i + n]) and _is_name(part[-1]))
@@ -162,10 +164,6 @@ def _implies_another(literal: str, words: frozenset[str]) -> bool:
 
 def _is_name(token: str) -> bool:
     return token[0].isalnum() or token[0] == "_"
-
-
-def _tokens(literal: str) -> list[str]:
-    return re.findall(r"\w+|\S", literal)  # (as the engine reads a literal, gaps allowed between tokens)
 
 
 def _key_word(literal: str) -> str:

@@ -104,7 +104,7 @@ def test_parent_first_probes_answer_as_their_rules():
     from ast_grep_py import SgRoot
 
     assert from_parent({"kind": "identifier", "all": [{"inside": {"kind": "augmented_assignment", "field": "left"}}]}) \
-        == {"kind": "augmented_assignment", "all": [{"has": {"field": "left", "kind": "identifier"}}]}
+        == {"kind": "augmented_assignment", "has": {"field": "left", "kind": "identifier"}}
     catalog = load_catalog()
     rules = [rule for rule in catalog.rules if rule.probe is not None and from_parent(rule.config["rule"]) !=
              rule.config["rule"]]
