@@ -153,8 +153,8 @@ def _implies_another(literal: str, words: frozenset[str]) -> bool:
         if other == literal or other[0] == "~":
             continue
         part = literal_tokens(other)
-        n = len(part)
-        for i in range(len(tokens) - n + 1):
+        n = len(part)  # (only a shorter word: two spellings of one literal must not leave each other out)
+        for i in range(len(tokens) - n + 1 if n < len(tokens) else 0):
             glued = (i > 0 and _is_name(tokens[i - 1]) and _is_name(part[0]) or
                      i + n < len(tokens) and _is_name(tokens[i + n]) and _is_name(part[-1]))
             if tokens[i:i + n] == part and not glued:

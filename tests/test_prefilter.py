@@ -187,6 +187,7 @@ def test_a_literal_that_holds_another_word_of_its_set_is_left_out(pieces, pair):
     longer, shorter = pair
     assert _implies_another(longer, frozenset(pair)) and not _implies_another(shorter, frozenset(pair))
     assert not _implies_another("from jax import", frozenset({"jax", "from jax"}))
+    assert not _implies_another("jax.nnx", frozenset({"jax.nnx", "jax . nnx"}))  # two spellings: both kept
     text = Text("".join(pieces))
     if text.has_literal(longer, True):
         assert shorter in text.words if shorter.isidentifier() else text.has_literal(shorter, True)
