@@ -208,12 +208,12 @@ class Text:
         found = self._literal.get(key)
         if found is None:
             text = self.text
-            after_word = whole and _is_word(literal[0])  # (checked here: a look-behind would keep re from
-            before_word = whole and _is_word(literal[-1])  # skipping ahead to the literal's first token)
+            after_word = whole and is_word_char(literal[0])  # (checked here: a look-behind would keep re from
+            before_word = whole and is_word_char(literal[-1])  # skipping ahead to the literal's first token)
 
             def glued(before: int, after: int) -> bool:  # part of a longer name at its start or its end
-                return (after_word and before >= 0 and _is_word(text[before]) or
-                        before_word and after < len(text) and _is_word(text[after]))
+                return (after_word and before >= 0 and is_word_char(text[before]) or
+                        before_word and after < len(text) and is_word_char(text[after]))
 
             start = text.find(literal)  # as written, most often: no regex to compile
             while start >= 0 and not found:
@@ -293,7 +293,7 @@ def _plan(catalog: Catalog, targets: dict[str, tuple[int, ...]], wanted: Callabl
 @functools.lru_cache(maxsize=None)
 def _words(trigger: str) -> tuple[str, ...] | None:
     """The words of a literal trigger (``nnx.mutable``); None for a trigger that is one word."""
-    return None if trigger.isidentifier() else tuple(re.findall(r"\w+", trigger))
+    return None if trigger.isidentifier() else tuple(t for t in literal_tokens(trigger) if is_word_char(t[0]))
 
 
 _SPACED: dict[tuple[str, bool], re.Pattern[str]] = {}
@@ -307,7 +307,7 @@ def _spaced(literal: str, whole: bool) -> re.Pattern[str]:
         tokens = literal_tokens(literal)
         blank = r"[ \t\r\n\f\\]*"  # (a comment runs to its line's end: one way to match, no backtracking blow-up)
         body = rf"{blank}(?:#[^\r\n]*[\r\n]{blank})*".join(re.escape(t) for t in tokens)
-        if whole and _is_word(tokens[-1][-1]):
+        if whole and is_word_char(tokens[-1][-1]):
             body += r"(?!\w)"  # (the start is checked by the caller)
         pattern = _SPACED[(literal, whole)] = re.compile(body)
     return pattern
@@ -328,7 +328,7 @@ def literal_tokens(literal: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+|\S", literal))
 
 
-def _is_word(char: str) -> bool:
+def is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"  # (what re's \w matches)
 
 

@@ -7,7 +7,7 @@ import itertools
 import re
 from typing import Any
 
-from flake8_flax.engine import literal_tokens
+from flake8_flax.engine import is_word_char, literal_tokens
 from flake8_flax.regexes import literals, anchored_texts
 
 WORD_RE = re.compile(r"(?<![$\w])[A-Za-z_][A-Za-z0-9_]*")
@@ -155,15 +155,11 @@ def _implies_another(literal: str, words: frozenset[str]) -> bool:
         part = literal_tokens(other)
         n = len(part)  # (only a shorter word: two spellings of one literal must not leave each other out)
         for i in range(len(tokens) - n + 1 if n < len(tokens) else 0):
-            glued = (i > 0 and _is_name(tokens[i - 1]) and _is_name(part[0]) or
-                     i + n < len(tokens) and _is_name(tokens[i + n]) and _is_name(part[-1]))
+            glued = (i > 0 and is_word_char(tokens[i - 1][0]) and is_word_char(part[0][0]) or
+                     i + n < len(tokens) and is_word_char(tokens[i + n][0]) and is_word_char(part[-1][0]))
             if tokens[i:i + n] == part and not glued:
                 return True
     return False
-
-
-def _is_name(token: str) -> bool:
-    return token[0].isalnum() or token[0] == "_"
 
 
 def _key_word(literal: str) -> str:
