@@ -57,7 +57,7 @@ def _path(kind: str, key: str) -> Path:
 
 def load(kind: str, key: str) -> Any | None:
     collecting = gc.isenabled()
-    gc.disable()  # (the collector would walk the catalog's many small objects as they arrive: half the load time)
+    gc.disable()  # (else the collector walks the objects as they arrive: the lean catalog 0.66-0.71 vs 0.75-0.78 ms)
     try:
         with open(_path(kind, key), "rb") as handle:
             stored_key, value = pickle.load(handle)
