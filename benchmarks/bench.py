@@ -4,6 +4,7 @@
     python benchmarks/bench.py --quick            # fewer pairs, for a look while working
     python benchmarks/bench.py --rows file,flax   # only some rows (file, flax, jax, check, cache)
     python benchmarks/bench.py --update-findings  # accept the current findings as the new baseline
+    python benchmarks/bench.py --rows flax --tree ../my-project   # the flax row's measurement over your code too
 
 Two virtual environments, identical but for the plugin, are created once under
 ``~/.cache/flake8-flax/bench-venvs`` with the same flake8, pyflakes, pycodestyle and mccabe versions as the
@@ -171,6 +172,8 @@ def main() -> int:
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {','.join(ROWS)}")
     parser.add_argument("--commit", default="HEAD", help="the revision to measure (default: HEAD), or 'worktree'")
     parser.add_argument("--update-findings", action="store_true", help="rewrite the findings baseline")
+    parser.add_argument("--tree", action="append", default=[], type=Path, metavar="DIR",
+                        help="also the flax row's measurement over DIR (your own project), without a goal")
     args = parser.parse_args()
     rows_wanted = set(args.rows.split(","))
     n_file, n_tree, n_check = (7, 1, 1) if args.quick else (21, 5, 3)
@@ -199,14 +202,15 @@ def main() -> int:
                      f"added CPU, median of {n_file} interleaved pairs",
                      f"{statistics.median(b for _, b in times) * 1000:.0f} ms / "
                      f"{statistics.median(a for a, _ in times) * 1000:.0f} ms", f"+{added:.0f} ms", "<= 30 ms"))
-    for name, tree, goal in (("flax", flax_dir, "<= 1.15x"), ("jax", jax_dir, "<= 1.05x")):
-        if name in rows_wanted:
-            times = pairs(plain + ["-j1", tree], plugged + ["-j1", tree], n_tree, env, cwd, out)
-            ratio = statistics.median(b / a for a, b in times)
-            rows.append((f"flake8 `-j1` over the installed {name} package ({count_lines([tree]) // 1000} k lines), "
-                         f"CPU ratio, median of {n_tree} pairs ({flx_count()} FLX findings)",
-                         f"{statistics.median(b for _, b in times):.2f} s / "
-                         f"{statistics.median(a for a, _ in times):.2f} s", f"{ratio:.3f}x", goal))
+    tree_rows = [(f"the installed {name} package", tree, goal) for name, tree, goal in (
+        ("flax", flax_dir, "<= 1.15x"), ("jax", jax_dir, "<= 1.05x")) if name in rows_wanted]
+    for what, tree, goal in tree_rows + [(f"`{tree.name}/`", str(tree.resolve()), "-") for tree in args.tree]:
+        times = pairs(plain + ["-j1", tree], plugged + ["-j1", tree], n_tree, env, cwd, out)
+        ratio = statistics.median(b / a for a, b in times)
+        rows.append((f"flake8 `-j1` over {what} ({count_lines([tree]) // 1000} k lines), "
+                     f"CPU ratio, median of {n_tree} pairs ({flx_count()} FLX findings)",
+                     f"{statistics.median(b for _, b in times):.2f} s / "
+                     f"{statistics.median(a for a, _ in times):.2f} s", f"{ratio:.3f}x", goal))
     if "cache" in rows_wanted:
         results = cache / "results"
         runs = []
