@@ -15,8 +15,9 @@ other work sits uncommitted in the tree. It is reinstalled when that tree change
 
 Each timing is the CPU time (user + system) of the child process, which a busy machine disturbs less than wall
 time; the two commands of a pair run back to back, in alternating order, and the rows report medians over the
-pairs. Before the table, ``flake8-flax check --flax-advisory`` runs over the installed flax and jax packages (and
-this project's examples/ and tests/gallery/, old-era programs with much more to find) and its findings are compared
+pairs, with the lowest and highest pair beside them (how far the host moved while measuring). Before the table,
+``flake8-flax check --flax-advisory`` runs over the installed flax and jax packages (and this project's examples/
+and tests/gallery/, old-era programs with much more to find) and its findings are compared
 with ``benchmarks/findings-flax-jax.txt``.
 """
 
@@ -201,7 +202,9 @@ def main() -> int:
         rows.append((f"flake8 on one {Path(one).read_text().count(chr(10))}-line NNX file (`{ONE_FILE}`), "
                      f"added CPU, median of {n_file} interleaved pairs",
                      f"{statistics.median(b for _, b in times) * 1000:.0f} ms / "
-                     f"{statistics.median(a for a, _ in times) * 1000:.0f} ms", f"+{added:.0f} ms", "<= 30 ms"))
+                     f"{statistics.median(a for a, _ in times) * 1000:.0f} ms",
+                     f"+{added:.0f} ms (pairs {min(b - a for a, b in times) * 1000:+.0f} to "
+                     f"{max(b - a for a, b in times) * 1000:+.0f})", "<= 30 ms"))
     tree_rows = [(f"the installed {name} package", tree, goal) for name, tree, goal in (
         ("flax", flax_dir, "<= 1.15x"), ("jax", jax_dir, "<= 1.05x")) if name in rows_wanted]
     for what, tree, goal in tree_rows + [(f"`{tree.name}/`", str(tree.resolve()), "-") for tree in args.tree]:
@@ -210,7 +213,9 @@ def main() -> int:
         rows.append((f"flake8 `-j1` over {what} ({count_lines([tree]) // 1000} k lines), "
                      f"CPU ratio, median of {n_tree} pairs ({flx_count()} FLX findings)",
                      f"{statistics.median(b for _, b in times):.2f} s / "
-                     f"{statistics.median(a for a, _ in times):.2f} s", f"{ratio:.3f}x", goal))
+                     f"{statistics.median(a for a, _ in times):.2f} s",
+                     f"{ratio:.3f}x (pairs {min(b / a for a, b in times):.3f}-{max(b / a for a, b in times):.3f})",
+                     goal))
     if "cache" in rows_wanted:
         results = cache / "results"
         runs = []
