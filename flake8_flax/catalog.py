@@ -93,10 +93,6 @@ class Rule(NamedTuple):
         return None if self.probe_text is None else decoded(self.probe_text)
 
     @property
-    def file_conditions(self) -> tuple[dict[str, Any], ...]:
-        return tuple(decoded(text) for text in self.condition_texts)
-
-    @property
     def advisory(self) -> bool:
         return self.meta["tier"] == "advisory"
 
